@@ -1,0 +1,41 @@
+# One loop for people and CI: `make run`, `make test`, `make lint`, `make fmt`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export ANONYMIZED_TELEMETRY ?= False
+INDEX_DIR ?= $(CURDIR)/.index
+
+.PHONY: venv run test lint fmt sample bench clean
+
+$(BIN)/archive-assistant: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# CPU torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/archive-assistant
+
+run: venv
+	$(BIN)/archive-assistant --index-dir $(INDEX_DIR) ingest corpora/sample
+	$(BIN)/python ui.py --index-dir $(INDEX_DIR)
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+sample: venv
+	$(BIN)/python corpora/build_sample.py
+
+clean:
+	rm -rf $(VENV) $(INDEX_DIR)

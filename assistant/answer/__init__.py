@@ -1,0 +1,1 @@
+"""Answering: extractive by default; a language model when one is configured."""

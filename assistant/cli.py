@@ -1,0 +1,206 @@
+"""The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|chat`.
+
+Every command builds settings here, at the edge, and calls the Assistant API. Expected failures
+(`AssistantError`) become one sentence on stderr and exit status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.models import Answer, Filters, Principal, Role
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="档案助手：县级综合档案馆的检索问答助手。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(command: F) -> F:
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AssistantError as exc:
+            typer.secho(f"错误：{exc}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+
+    return run  # type: ignore[return-value]
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index-dir", help="索引目录（默认 $ARCHIVE_ASSISTANT_INDEX_DIR 或用户数据目录）")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"index_dir": index_dir}
+
+
+def _settings(ctx: typer.Context, **overrides: object) -> Settings:
+    return load_settings(index_dir=ctx.obj["index_dir"], **overrides)
+
+
+def _assistant(settings: Settings):  # noqa: ANN202 - heavy import kept out of `--help`
+    from assistant.service import build_assistant
+
+    return build_assistant(settings)
+
+
+@app.command("ingest")
+@friendly_errors
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="要导入的文件或目录")],
+) -> None:
+    """导入报告（PDF/DOCX/MD/TXT）和目录（CSV/XLSX），增量且可重复执行。"""
+    assistant = _assistant(_settings(ctx))
+    report = assistant.ingest(paths)
+    for result in report.files:
+        if result.status == "failed":
+            typer.secho(f"失败：{result.message}", err=True, fg=typer.colors.RED)
+    ingested = [f for f in report.files if f.status == "ingested"]
+    unchanged = [f for f in report.files if f.status == "unchanged"]
+    typer.echo(
+        f"导入 {len(ingested)} 个文件（{sum(f.chunks for f in ingested)} 个文本块），"
+        f"未变化跳过 {len(unchanged)} 个，失败 {len(report.failed)} 个。"
+    )
+    status = assistant.status()
+    if status.embedding_warning:
+        typer.secho(f"⚠ {status.embedding_warning}", err=True, fg=typer.colors.YELLOW)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("ask")
+@friendly_errors
+def ask_command(
+    ctx: typer.Context,
+    questions: Annotated[list[str], typer.Argument(help="一个或多个问题，每个参数一个问题")],
+    as_json: Annotated[bool, typer.Option("--json", help="每个问题输出一行 JSON")] = False,
+    role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
+    fonds: Annotated[str | None, typer.Option("--fonds", help="只检索该全宗")] = None,
+    year_from: Annotated[int | None, typer.Option("--year-from", help="起始年度")] = None,
+    year_to: Annotated[int | None, typer.Option("--year-to", help="截止年度")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="文档类型：report/guide/catalogue")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="引用的检索结果数")] = None,
+) -> None:
+    """提问：返回引用出处的回答，或“未找到依据”。"""
+    assistant = _assistant(_settings(ctx))
+    warning = assistant.status().embedding_warning
+    if warning and not as_json:
+        typer.secho(f"⚠ {warning}", err=True, fg=typer.colors.YELLOW)
+    principal = Principal(name="cli", role=role)
+    filters = Filters(fonds=fonds, year_from=year_from, year_to=year_to, kinds=tuple(kind or ()))
+    for question in questions:
+        answer = assistant.ask(question, principal, filters, k)
+        if as_json:
+            typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            typer.echo(render_answer(answer))
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [f"问：{answer.question}", answer.answer]
+    for c in answer.citations:
+        place = "，".join(
+            p for p in (
+                c.source,
+                f"第{c.page}页" if c.page else "",
+                f"全宗 {c.fonds}" if c.fonds else "",
+                f"档号 {c.archival_code}" if c.archival_code else "",
+            ) if p
+        )
+        lines.append(f"  [{c.id}] {place}")
+    lines.extend(f"  ⚠ {w}" for w in answer.warnings)
+    return "\n".join(lines) + "\n"
+
+
+@app.command("eval")
+@friendly_errors
+def eval_command(
+    ctx: typer.Context,
+    gold: Annotated[Path, typer.Argument(help="评测集（JSONL）")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出指标")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="列出未通过的题目")] = False,
+) -> None:
+    """在评测集上衡量事实、引用、无依据判断和泄密情况。"""
+    from assistant.evaluate import evaluate, load_gold
+
+    items = load_gold(gold)
+    report = evaluate(_assistant(_settings(ctx)), items)
+    metrics = report.metrics()
+    if as_json:
+        typer.echo(json.dumps(metrics, ensure_ascii=False))
+    else:
+        names = {
+            "questions": "题目数", "fact_accuracy": "事实准确率", "citation_accuracy": "引用（页码/档号）准确率",
+            "figure_with_page_accuracy": "数字题（数字+页码）准确率", "no_evidence_accuracy": "无依据判断准确率",
+            "status_accuracy": "状态准确率", "leaks": "泄露次数",
+        }
+        for key, value in metrics.items():
+            shown = f"{value:.1%}" if isinstance(value, float) else str(value)
+            typer.echo(f"{names[key]:<24}{shown}")
+    if show_failures:
+        for item in report.failures():
+            typer.echo(f"✗ {item.id}: fact={item.fact_ok} cite={item.citation_ok} status={item.answer.status} leaks={item.leaks}\n  {item.answer.answer[:160]}", err=True)
+
+
+@app.command("doctor")
+@friendly_errors
+def doctor_command(ctx: typer.Context) -> None:
+    """检查模型、索引和配置。"""
+    from assistant.doctor import diagnose
+
+    settings = _settings(ctx)
+    findings, problems = diagnose(settings)
+    for line in findings:
+        typer.echo(line)
+    for line in problems:
+        typer.secho(f"✗ {line}", fg=typer.colors.RED)
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("chat")
+@friendly_errors
+def chat_command(
+    ctx: typer.Context,
+    role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
+) -> None:
+    """在终端里连续提问（空行或 Ctrl-D 退出）。"""
+    assistant = _assistant(_settings(ctx))
+    typer.echo(assistant.status().summary())
+    principal = Principal(name="terminal", role=role)
+    while True:
+        try:
+            question = input("问> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        typer.echo(render_answer(assistant.ask(question, principal)))
+
+
+def main() -> None:
+    app(prog_name="archive-assistant")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""`doctor`: what the assistant runs with, and what is wrong with it."""
+
+from __future__ import annotations
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+
+def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
+    """(findings, problems): lines for the user; any problem makes `doctor` exit non-zero."""
+    from assistant.service import build_assistant
+
+    findings = [f"索引目录：{settings.index_dir}"]
+    problems: list[str] = []
+    try:
+        assistant = build_assistant(settings)
+    except AssistantError as exc:
+        return findings, [str(exc)]
+    status = assistant.status()
+    findings.append(f"嵌入模型：{status.embedding_model}（配置为 {settings.embedding_model}）")
+    if status.embedding_warning:
+        findings.append(f"⚠ 离线回退：{status.embedding_warning}")
+    findings.append(
+        f"索引：{status.sources} 个来源，{status.chunks} 个文本块，{status.catalogue_rows} 条目录，"
+        f"{assistant.index.collection.count()} 个向量"
+    )
+    findings.append(f"回答方式：{status.llm}")
+    if status.pending_sources:
+        problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：请重新运行 ingest")
+    if assistant.index.collection.count() != status.chunks:
+        problems.append(
+            f"向量数（{assistant.index.collection.count()}）与文本块数（{status.chunks}）不一致：请重新运行 ingest"
+        )
+    if status.chunks == 0:
+        problems.append("索引为空：请先运行 archive-assistant ingest <目录>")
+    return findings, problems

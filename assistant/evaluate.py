@@ -1,0 +1,123 @@
+"""Evaluate the assistant on a gold set (JSONL), through the same `ask` every user goes through.
+
+Each gold item names the question, the role asking, the expected status, strings the answer must
+contain, the expected source page or 档号, and strings that must never be shown (restricted
+records). A *leak* is any forbidden string in the answer or citations, or any citation of a
+chunk above the asker's clearance; the target is zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.access import clearance
+from assistant.codes import code_key
+from assistant.errors import ConfigError
+from assistant.index import db
+from assistant.models import Answer, Principal, Role
+from assistant.service import Assistant
+
+
+@dataclass
+class ItemResult:
+    id: str
+    type: str
+    fact_ok: bool | None
+    citation_ok: bool | None
+    status_ok: bool
+    leaks: list[str]
+    answer: Answer
+
+
+@dataclass
+class EvalReport:
+    items: list[ItemResult] = field(default_factory=list)
+
+    def _share(self, values: Iterable[bool | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return round(sum(known) / len(known), 4) if known else None
+
+    def metrics(self) -> dict[str, float | int | None]:
+        figures = [i for i in self.items if i.type == "figure"]
+        answerable = [i for i in self.items if i.fact_ok is not None]
+        negatives = [i for i in self.items if i.type in {"unanswerable", "restricted"}]
+        return {
+            "questions": len(self.items),
+            "fact_accuracy": self._share(i.fact_ok for i in answerable),
+            "citation_accuracy": self._share(i.citation_ok for i in self.items),
+            "figure_with_page_accuracy": self._share(bool(i.fact_ok and i.citation_ok is not False) for i in figures),
+            "no_evidence_accuracy": self._share(i.status_ok for i in negatives),
+            "status_accuracy": self._share(i.status_ok for i in self.items),
+            "leaks": sum(len(i.leaks) for i in self.items),
+        }
+
+    def failures(self) -> list[ItemResult]:
+        return [i for i in self.items if i.fact_ok is False or i.citation_ok is False or not i.status_ok or i.leaks]
+
+
+def load_gold(path: Path) -> list[dict[str, object]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"无法读取评测集 {path}：{exc.strerror or exc}") from exc
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"评测集 {path} 第 {number} 行不是合法的 JSON：{exc.msg}") from exc
+    return items
+
+
+def evaluate(assistant: Assistant, gold: list[dict[str, object]]) -> EvalReport:
+    report = EvalReport()
+    for item in gold:
+        role = Role(str(item.get("role") or "staff"))
+        answer = assistant.ask(str(item["question"]), Principal("eval", role))
+        report.items.append(judge(assistant, item, role, answer))
+    return report
+
+
+def judge(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> ItemResult:
+    expect_status = item.get("expect_status", "answered")
+    contains = [str(s) for s in item.get("expect_contains") or []]  # type: ignore[union-attr]
+    fact_ok = None
+    if expect_status == "answered" and contains:
+        fact_ok = answer.status == "answered" and all(s in answer.answer for s in contains)
+    return ItemResult(
+        id=str(item.get("id", "")),
+        type=str(item.get("type", "")),
+        fact_ok=fact_ok,
+        citation_ok=_citation_ok(item, answer) if expect_status == "answered" else None,
+        status_ok=answer.status == expect_status,
+        leaks=_leaks(assistant, item, role, answer),
+        answer=answer,
+    )
+
+
+def _citation_ok(item: dict[str, object], answer: Answer) -> bool | None:
+    source, page, code = item.get("expect_source"), item.get("expect_page"), item.get("expect_archival_code")
+    if code:
+        return any(c.archival_code and code_key(c.archival_code) == code_key(str(code)) for c in answer.citations)
+    if source:
+        return any(c.source == source and (page is None or c.page == page) for c in answer.citations)
+    return None
+
+
+def _leaks(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> list[str]:
+    shown = "\n".join([answer.answer, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)])
+    shown_keys = {code_key(c.archival_code) for c in answer.citations if c.archival_code}
+    leaks = []
+    for secret in item.get("forbidden") or []:  # type: ignore[union-attr]
+        secret = str(secret)
+        if secret in shown or code_key(secret) in shown_keys:
+            leaks.append(secret)
+    max_level = clearance(Principal("eval", role))
+    chunks = db.chunks_by_id(assistant.index.conn, [c.chunk_id for c in answer.citations])
+    leaks.extend(f"chunk {cid}" for cid, chunk in chunks.items() if chunk.access_level > max_level)
+    return leaks

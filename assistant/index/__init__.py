@@ -1,0 +1,1 @@
+"""The index: SQLite (sources, chunks, lexical index, catalogue, meta) and Chroma (vectors)."""

@@ -1,0 +1,271 @@
+"""SQLite: the source of truth for sources, chunks, the lexical index, the catalogue and meta.
+
+Chroma only holds vectors keyed by chunk id; everything a citation shows comes from here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from assistant.index.lexical import index_text
+from assistant.models import CatalogueRow, Chunk, Filters
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title TEXT,
+    year INTEGER,
+    n_chunks INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,               -- 'pending' until its vectors are written, then 'complete'
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    source_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    header TEXT NOT NULL,
+    section TEXT NOT NULL,
+    page INTEGER,
+    fonds TEXT,
+    archival_code TEXT,
+    code_key TEXT,
+    year INTEGER,
+    access_level INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
+CREATE INDEX IF NOT EXISTS chunks_code ON chunks(code_key);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+CREATE TABLE IF NOT EXISTS catalogue (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    sheet TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    fonds TEXT,
+    archival_code TEXT,
+    code_key TEXT,
+    title TEXT NOT NULL,
+    year INTEGER,
+    date TEXT, retention TEXT, pages TEXT, classification TEXT, open_status TEXT,
+    creator TEXT, catalogue_no TEXT, volume_no TEXT, notes TEXT,
+    access_level INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalogue_code ON catalogue(code_key, access_level);
+CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds, year, access_level);
+CREATE INDEX IF NOT EXISTS catalogue_source ON catalogue(source_id);
+"""
+
+_CHUNK_COLUMNS = (
+    "id, source_id, source_name, kind, ordinal, text, header, section, page, fonds, "
+    "archival_code, code_key, year, access_level"
+)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def source_state(conn: sqlite3.Connection, path: str) -> tuple[str, str, str] | None:
+    """(id, content_hash, status) of a stored source, or None."""
+    return conn.execute(
+        "SELECT id, content_hash, status FROM sources WHERE path = ?", (path,)
+    ).fetchone()
+
+
+def chunk_ids_of_source(conn: sqlite3.Connection, source_id: str) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))]
+
+
+def delete_source(conn: sqlite3.Connection, source_id: str) -> None:
+    """Remove a source with its chunks, lexical rows and catalogue rows (call inside a transaction)."""
+    conn.execute(
+        "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source_id = ?)",
+        (source_id,),
+    )
+    conn.execute("DELETE FROM catalogue WHERE source_id = ?", (source_id,))
+    conn.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
+    conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+
+def insert_source(
+    conn: sqlite3.Connection,
+    *,
+    source_id: str,
+    path: str,
+    name: str,
+    kind: str,
+    content_hash: str,
+    title: str,
+    year: int | None,
+    chunks: Sequence[Chunk],
+    rows: Sequence[CatalogueRow] = (),
+) -> None:
+    """Store a source as 'pending' with its chunks, lexical rows and catalogue rows."""
+    conn.execute(
+        "INSERT INTO sources(id, path, name, kind, content_hash, title, year, n_chunks, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+        (source_id, path, name, kind, content_hash, title, year, len(chunks)),
+    )
+    for chunk in chunks:
+        cursor = conn.execute(
+            f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+            _chunk_values(chunk),
+        )
+        conn.execute(
+            "INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)",
+            (cursor.lastrowid, index_text(chunk.retrieval_text)),
+        )
+    conn.executemany(
+        "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, archival_code, "
+        "code_key, title, year, date, retention, pages, classification, open_status, creator, "
+        "catalogue_no, volume_no, notes, access_level) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                chunk.id, source_id, r.sheet, r.row_number, r.fonds, r.archival_code, r.code_key,
+                r.title, r.year, r.date, r.retention, r.pages, r.classification, r.open_status,
+                r.creator, r.catalogue_no, r.volume_no, r.notes, r.access_level,
+            )
+            for r, chunk in zip(rows, chunks, strict=False)
+        ],
+    )
+
+
+def mark_complete(conn: sqlite3.Connection, source_id: str) -> None:
+    conn.execute("UPDATE sources SET status = 'complete' WHERE id = ?", (source_id,))
+
+
+def _chunk_values(chunk: Chunk) -> tuple[object, ...]:
+    return (
+        chunk.id, chunk.source_id, chunk.source_name, chunk.kind, chunk.ordinal, chunk.text,
+        chunk.header, chunk.section, chunk.page, chunk.fonds, chunk.archival_code, chunk.code_key,
+        chunk.year, chunk.access_level,
+    )
+
+
+def _chunk_from(row: Sequence[object]) -> Chunk:
+    return Chunk(*row)  # type: ignore[arg-type]
+
+
+def chunks_by_id(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Chunk]:
+    ids = list(ids)
+    found: dict[str, Chunk] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        for row in conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({marks})", batch):
+            found[row[0]] = _chunk_from(row)
+    return found
+
+
+def filter_sql(filters: Filters, max_level: int, alias: str = "c") -> tuple[str, list[object]]:
+    """WHERE conditions for access and filters, shared by every SQL leg."""
+    clauses = [f"{alias}.access_level <= ?"]
+    params: list[object] = [max_level]
+    if filters.fonds:
+        clauses.append(f"{alias}.fonds = ?")
+        params.append(filters.fonds)
+    if filters.year_from is not None:
+        clauses.append(f"{alias}.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        clauses.append(f"{alias}.year <= ?")
+        params.append(filters.year_to)
+    if filters.kinds:
+        clauses.append(f"{alias}.kind IN ({', '.join('?' * len(filters.kinds))})")
+        params.extend(filters.kinds)
+    if filters.years:
+        marks = ", ".join("?" * len(filters.years))
+        clauses.append(f"({alias}.year IS NULL OR {alias}.year IN ({marks}))")
+        params.extend(filters.years)
+    return " AND ".join(clauses), params
+
+
+def lexical_search(
+    conn: sqlite3.Connection, match: str, filters: Filters, max_level: int, limit: int
+) -> list[tuple[str, float]]:
+    """(chunk id, bm25) best first, among chunks the principal may see and the filters allow."""
+    where, params = filter_sql(filters, max_level)
+    sql = (
+        "SELECT c.id, bm25(chunks_fts) AS score FROM chunks_fts "
+        "JOIN chunks c ON c.rowid = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+    )
+    return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
+
+
+def code_lookup(
+    conn: sqlite3.Connection, keys: Sequence[str], max_level: int
+) -> list[str]:
+    """Chunk ids of catalogue rows whose 档号 key is one of `keys`, within the clearance."""
+    if not keys:
+        return []
+    marks = ", ".join("?" * len(keys))
+    sql = (
+        f"SELECT chunk_id FROM catalogue WHERE code_key IN ({marks}) AND access_level <= ? "
+        "ORDER BY code_key, row_number"
+    )
+    return [r[0] for r in conn.execute(sql, [*keys, max_level])]
+
+
+def document_frequencies(conn: sqlite3.Connection, words: Sequence[str]) -> dict[str, int]:
+    if not words:
+        return {}
+    marks = ", ".join("?" * len(words))
+    rows = conn.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(words))
+    return {term: doc for term, doc in rows}
+
+
+def count_chunks(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, int]:
+    one = conn.execute
+    return {
+        "sources": one("SELECT count(*) FROM sources").fetchone()[0],
+        "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
+        "catalogue_rows": one("SELECT count(*) FROM catalogue").fetchone()[0],
+        "pending_sources": one("SELECT count(*) FROM sources WHERE status != 'complete'").fetchone()[0],
+    }
+
+
+def catalogue_rows_by_chunk(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, dict[str, object]]:
+    """Catalogue fields of the rows behind the given chunks, keyed by chunk id."""
+    if not chunk_ids:
+        return {}
+    marks = ", ".join("?" * len(chunk_ids))
+    cursor = conn.execute(
+        "SELECT chunk_id, fonds, archival_code, title, year, date, retention, pages, classification, "
+        f"open_status, creator, notes FROM catalogue WHERE chunk_id IN ({marks})",
+        list(chunk_ids),
+    )
+    names = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}

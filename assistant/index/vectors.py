@@ -1,0 +1,83 @@
+"""Chroma: dense vectors keyed by chunk id, with the metadata retrieval filters on.
+
+The collection name is derived from the embedding model and chunking parameters, so vectors of a
+different model are never mixed into one collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import chromadb
+
+from assistant.models import Chunk, Filters
+
+
+def collection_name(model: str, chunk_size: int) -> str:
+    digest = hashlib.sha256(f"{model}|{chunk_size}".encode()).hexdigest()[:12]
+    return f"chunks-{digest}"
+
+
+def open_collection(path: Path, name: str) -> chromadb.Collection:
+    client = chromadb.PersistentClient(
+        path=str(path), settings=chromadb.Settings(anonymized_telemetry=False)
+    )
+    return client.get_or_create_collection(
+        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+
+
+def metadata_of(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {"access_level": chunk.access_level, "kind": chunk.kind, "dated": chunk.year is not None}
+    if chunk.fonds:
+        meta["fonds"] = chunk.fonds
+    if chunk.year is not None:
+        meta["year"] = chunk.year
+    return meta
+
+
+def upsert(collection: chromadb.Collection, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+    batch = collection._client.get_max_batch_size()  # noqa: SLF001 - Chroma exposes the limit here only
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        collection.upsert(
+            ids=[c.id for c in part],
+            embeddings=[list(v) for v in vectors[start : start + batch]],
+            metadatas=[metadata_of(c) for c in part],
+        )
+
+
+def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
+    batch = collection._client.get_max_batch_size()  # noqa: SLF001
+    for start in range(0, len(ids), batch):
+        collection.delete(ids=list(ids[start : start + batch]))
+
+
+def where_of(filters: Filters, max_level: int) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [{"access_level": {"$lte": max_level}}]
+    if filters.fonds:
+        clauses.append({"fonds": filters.fonds})
+    if filters.year_from is not None:
+        clauses.append({"year": {"$gte": filters.year_from}})
+    if filters.year_to is not None:
+        clauses.append({"year": {"$lte": filters.year_to}})
+    if filters.kinds:
+        clauses.append({"kind": {"$in": list(filters.kinds)}})
+    if filters.years:
+        clauses.append({"$or": [{"year": {"$in": list(filters.years)}}, {"dated": False}]})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def search(
+    collection: chromadb.Collection, vector: Sequence[float], filters: Filters, max_level: int, limit: int
+) -> list[tuple[str, float]]:
+    """(chunk id, cosine distance) nearest first, among what the principal may see."""
+    if collection.count() == 0:
+        return []
+    result = collection.query(
+        query_embeddings=[list(vector)], n_results=limit, where=where_of(filters, max_level), include=["distances"]
+    )
+    return list(zip(result["ids"][0], result["distances"][0], strict=True))

