@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,6 +28,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AskMode(StrEnum):
+    ASK = "ask"
+    DRAFT = "draft"
+    ONBOARD = "onboard"
 
 
 def friendly_errors(command: F) -> F:
@@ -49,7 +56,9 @@ def main_options(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = {"index_dir": index_dir}
 
 
@@ -57,7 +66,7 @@ def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     return load_settings(index_dir=ctx.obj["index_dir"], **overrides)
 
 
-def _assistant(settings: Settings):  # noqa: ANN202 - heavy import kept out of `--help`
+def _assistant(settings: Settings):
     from assistant.service import build_assistant
 
     return build_assistant(settings)
@@ -100,32 +109,48 @@ def ask_command(
     year_to: Annotated[int | None, typer.Option("--year-to", help="截止年度")] = None,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="文档类型：report/guide/catalogue")] = None,
     k: Annotated[int | None, typer.Option("-k", help="引用的检索结果数")] = None,
+    mode: Annotated[AskMode, typer.Option("--mode", help="ask 问答 / draft 起草 / onboard 入门")] = AskMode.ASK,
+    figures: Annotated[str, typer.Option("--figures", help="起草时提供的本年度数字")] = "",
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI 兼容服务地址")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="模型名称")] = None,
 ) -> None:
     """提问：返回引用出处的回答，或“未找到依据”。"""
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(_settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
     warning = assistant.status().embedding_warning
     if warning and not as_json:
         typer.secho(f"⚠ {warning}", err=True, fg=typer.colors.YELLOW)
     principal = Principal(name="cli", role=role)
     filters = Filters(fonds=fonds, year_from=year_from, year_to=year_to, kinds=tuple(kind or ()))
     for question in questions:
-        answer = assistant.ask(question, principal, filters, k)
+        events = assistant.ask_stream(question, principal, filters, k, mode=mode.value, figures=figures)
+        streamed = False
+        for event in events:
+            if isinstance(event, Answer):
+                answer = event
+            elif not as_json:
+                if not streamed:
+                    typer.echo(f"问：{question}")
+                streamed = True
+                typer.echo(event, nl=False)
         if as_json:
             typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
-            typer.echo(render_answer(answer))
+            typer.echo(render_answer(answer, streamed))
 
 
-def render_answer(answer: Answer) -> str:
-    lines = [f"问：{answer.question}", answer.answer]
+def render_answer(answer: Answer, streamed: bool = False) -> str:
+    """The answer for a terminal; after streaming, only what the stream did not show."""
+    lines = ["", "—— 核对后的回答 ——", answer.answer] if streamed else [f"问：{answer.question}", answer.answer]
     for c in answer.citations:
         place = "，".join(
-            p for p in (
+            p
+            for p in (
                 c.source,
                 f"第{c.page}页" if c.page else "",
                 f"全宗 {c.fonds}" if c.fonds else "",
                 f"档号 {c.archival_code}" if c.archival_code else "",
-            ) if p
+            )
+            if p
         )
         lines.append(f"  [{c.id}] {place}")
     lines.extend(f"  ⚠ {w}" for w in answer.warnings)
@@ -150,16 +175,21 @@ def eval_command(
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         names = {
-            "questions": "题目数", "fact_accuracy": "事实准确率", "citation_accuracy": "引用（页码/档号）准确率",
-            "figure_with_page_accuracy": "数字题（数字+页码）准确率", "no_evidence_accuracy": "无依据判断准确率",
-            "status_accuracy": "状态准确率", "leaks": "泄露次数",
+            "questions": "题目数",
+            "fact_accuracy": "事实准确率",
+            "citation_accuracy": "引用（页码/档号）准确率",
+            "figure_with_page_accuracy": "数字题（数字+页码）准确率",
+            "no_evidence_accuracy": "无依据判断准确率",
+            "status_accuracy": "状态准确率",
+            "leaks": "泄露次数",
         }
         for key, value in metrics.items():
             shown = f"{value:.1%}" if isinstance(value, float) else str(value)
             typer.echo(f"{names[key]:<24}{shown}")
     if show_failures:
         for item in report.failures():
-            typer.echo(f"✗ {item.id}: fact={item.fact_ok} cite={item.citation_ok} status={item.answer.status} leaks={item.leaks}\n  {item.answer.answer[:160]}", err=True)
+            verdict = f"fact={item.fact_ok} cite={item.citation_ok} status={item.answer.status} leaks={item.leaks}"
+            typer.echo(f"✗ {item.id}: {verdict}\n  {item.answer.answer[:160]}", err=True)
 
 
 @app.command("doctor")

@@ -110,7 +110,9 @@ def _citation_ok(item: dict[str, object], answer: Answer) -> bool | None:
 
 
 def _leaks(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> list[str]:
-    shown = "\n".join([answer.answer, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)])
+    shown = "\n".join(
+        [answer.answer, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)]
+    )
     shown_keys = {code_key(c.archival_code) for c in answer.citations if c.archival_code}
     leaks = []
     for secret in item.get("forbidden") or []:  # type: ignore[union-attr]

@@ -11,6 +11,9 @@ NO_EVIDENCE_ANSWER = "在您有权查阅的馆藏资料中，没有找到能够�
 
 Status = Literal["answered", "no_evidence"]
 
+# How a catalogue row is written as chunk text: 档号：38-1-0045；题名：…
+CELL_SEPARATOR, LABEL_SEPARATOR = "；", "："
+
 
 class Role(StrEnum):
     READER = "reader"
@@ -95,8 +98,30 @@ class Chunk:
 
     @property
     def retrieval_text(self) -> str:
-        """What is embedded and indexed: the context header keeps years and titles apart."""
+        """What is indexed lexically: the context header keeps years and titles apart. A
+        catalogue row is indexed by its cell values only: its labels (档号, 题名, 年度 …) stand
+        in every row and would match every question that uses those words."""
+        if self.kind == "catalogue":
+            return " ".join([self.header, *catalogue_cells(self.text).values()])
         return f"{self.header}\n{self.text}"
+
+    @property
+    def embedding_text(self) -> str:
+        """What is embedded. A catalogue row's meaning is its title; its other cells are codes and
+        numbers that dense models do not help with (they are matched exactly elsewhere), and
+        leaving them out halves the cost of embedding large catalogues."""
+        if self.kind == "catalogue":
+            return f"{self.header} {catalogue_cells(self.text).get('题名', self.text)}"
+        return self.retrieval_text
+
+
+def catalogue_cells(text: str) -> dict[str, str]:
+    """'档号：38-1-0045；题名：…' → {'档号': '38-1-0045', '题名': '…'} (see ingest.catalogue.row_text)."""
+    cells = {}
+    for part in text.split(CELL_SEPARATOR):
+        label, _, value = part.partition(LABEL_SEPARATOR)
+        cells[label] = value
+    return cells
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Hybrid retrieval: 档号 lookup + lexical (jieba/BM25) + dense (Chroma), fused by reciprocal rank.
+"""Hybrid retrieval: lexical (jieba/BM25) + dense (Chroma), fused by reciprocal rank.
+
+Questions naming a 档号 or asking for counts and lists never get here: they are answered exactly
+from the catalogue table (catalogue_search.py).
 
 Access control is applied inside every leg, before ranking: a chunk above the principal's
 clearance is never scored, returned or logged. Years named in the question restrict dated chunks
@@ -9,10 +12,9 @@ headings and phrasing and differ only in figures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.access import clearance
-from assistant.codes import clean_code_text, code_key, codes_in
 from assistant.index import db, vectors
 from assistant.index.lexical import match_expression, terms
 from assistant.index.store import Index
@@ -20,14 +22,12 @@ from assistant.models import Filters, Hit, Principal
 
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:[-—–~～至到]|－)\s*((?:19|20)\d{2})")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_CODE_WEIGHT = 100.0  # an exact 档号 match outranks anything similarity finds
 
 
 @dataclass(frozen=True)
 class Retrieval:
     hits: list[Hit]
     query_terms: list[str]
-    asked_codes: list[str]
     years: tuple[int, ...]
 
 
@@ -44,27 +44,22 @@ def years_in(question: str) -> tuple[int, ...]:
 
 
 def retrieve(
-    index: Index, question: str, principal: Principal, filters: Filters, limit: int
+    index: Index, question: str, principal: Principal, filters: Filters, limit: int, use_years: bool = True
 ) -> Retrieval:
+    """`use_years=False` when the years a question names are not the ones to search (drafting the
+    2024 report from earlier years' reports)."""
     max_level = clearance(principal)
-    asked_codes = codes_in(question)
-    years = years_in(question)
-    if years and filters.year_from is None and filters.year_to is None and not asked_codes:
-        filters = Filters(filters.fonds, None, None, filters.kinds, years)
+    years = years_in(question) if use_years else ()
+    if years and filters.year_from is None and filters.year_to is None:
+        filters = replace(filters, years=years)
 
-    code_ids = db.code_lookup(index.conn, [code_key(c) for c in asked_codes], max_level)
-    question_terms = terms(_without_codes(question, asked_codes))
+    question_terms = terms(question)
     match = match_expression(question_terms)
     lexical = db.lexical_search(index.conn, match, filters, max_level, limit) if match else []
-    dense = vectors.search(
-        index.collection, index.embedder.embed_query(question), filters, max_level, limit
-    )
+    dense = vectors.search(index.collection, index.embedder.embed_query(question), filters, max_level, limit)
 
-    dense_weight = (
-        index.settings.fallback_dense_weight if index.embedder.is_fallback else index.settings.dense_weight
-    )
+    dense_weight = index.settings.fallback_dense_weight if index.embedder.is_fallback else index.settings.dense_weight
     legs = {
-        "code": (_CODE_WEIGHT, code_ids),
         "lexical": (1.0, [i for i, _ in lexical]),
         "dense": (dense_weight, [i for i, _ in dense]),
     }
@@ -76,7 +71,7 @@ def retrieve(
         # Defence in depth: the legs filtered already; a stale vector must not slip through.
         if i in chunks and chunks[i].access_level <= max_level
     ]
-    return Retrieval(hits=hits, query_terms=question_terms, asked_codes=asked_codes, years=years)
+    return Retrieval(hits=hits, query_terms=question_terms, years=years)
 
 
 def fuse(legs: dict[str, tuple[float, list[str]]], k: int) -> list[tuple[str, float, tuple[str, ...]]]:
@@ -89,10 +84,3 @@ def fuse(legs: dict[str, tuple[float, list[str]]], k: int) -> list[tuple[str, fl
             found_by.setdefault(chunk_id, []).append(name)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     return [(chunk_id, score, tuple(found_by[chunk_id])) for chunk_id, score in ranked]
-
-
-def _without_codes(question: str, codes: list[str]) -> str:
-    text = clean_code_text(question)
-    for code in codes:
-        text = text.replace(code, " ")
-    return text

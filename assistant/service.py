@@ -1,23 +1,33 @@
 """The Assistant: the one Python API that the CLI, the UI, the tests and the benchmarks call.
 
-    assistant = build_assistant(load_settings(index_dir=Path("idx")))
-    assistant.ingest([Path("corpora/sample")])
-    answer = assistant.ask("2022年接待查档多少人次？", Principal("王", Role.STAFF))
+assistant = build_assistant(load_settings(index_dir=Path("idx")))
+assistant.ingest([Path("corpora/sample")])
+answer = assistant.ask("2022年接待查档多少人次？", Principal("王", Role.STAFF))
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.answer.extractive import answer_from_quotes, answer_from_rows, best_quotes, term_weights
+from assistant import catalogue_search
+from assistant.access import clearance
+from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
+from assistant.answer.draft import evidence_pack, section_hint
+from assistant.answer.extractive import answer_from_quotes, best_quotes, further_reading, term_weights
+from assistant.answer.generate import AnswerEvent, generate
+from assistant.answer.llm import condense_question
+from assistant.catalogue_search import CatalogueQuery, parse_question
+from assistant.codes import code_key, codes_in
+from assistant.errors import LLMError
 from assistant.index import db
 from assistant.index.store import Index, open_index
 from assistant.ingest.pipeline import Progress, ingest
-from assistant.models import Answer, Filters, IngestReport, Principal
+from assistant.models import Answer, Filters, Hit, IngestReport, Principal
+from assistant.prompts import Mode
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
 
@@ -47,11 +57,11 @@ class Assistant:
     def __init__(self, settings: Settings, index: Index) -> None:
         self.settings = settings
         self.index = index
-        self._total_chunks: int | None = None
+        self._visible_chunks: dict[int, int] = {}
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         report = ingest(self.index, [Path(p) for p in paths], progress)
-        self._total_chunks = None
+        self._visible_chunks.clear()
         return report
 
     def ask(
@@ -60,35 +70,153 @@ class Assistant:
         principal: Principal,
         filters: Filters | None = None,
         k: int | None = None,
+        *,
+        mode: Mode = "ask",
+        history: Sequence[tuple[str, str]] = (),
+        figures: str = "",
     ) -> Answer:
+        """The whole answer at once (see `ask_stream` for the arguments)."""
+        events = self.ask_stream(question, principal, filters, k, mode=mode, history=history, figures=figures)
+        return [event for event in events if isinstance(event, Answer)][-1]
+
+    def ask_stream(
+        self,
+        question: str,
+        principal: Principal,
+        filters: Filters | None = None,
+        k: int | None = None,
+        *,
+        mode: Mode = "ask",
+        history: Sequence[tuple[str, str]] = (),
+        figures: str = "",
+    ) -> Iterator[AnswerEvent]:
+        """Text pieces while a model writes, then the final `Answer` (always last, always once).
+
+        `mode` is ask (grounded answer), draft (a report section from earlier years' same
+        section, with `figures` the user supplies) or onboard (explanations from the guides).
+        `history` holds earlier (question, answer) turns; with a model, a follow-up is rewritten
+        into a standalone question before retrieval.
+        """
         started = time.perf_counter()
         filters = filters or Filters()
         k = k or self.settings.top_k
-        found = retrieve(self.index, question, principal, filters, max(self.settings.candidates, k))
-        retrieved = time.perf_counter()
+        warnings: list[str] = []
+        search_question = self._standalone(question, list(history), warnings)
+        answer: Answer | None = None
+        if mode == "ask":
+            answer = self._answer_exact(search_question, principal, filters)
+        if answer is None:
+            hits, extractive = self._evidence(search_question, principal, filters, k, mode)
+            if self.settings.llm_enabled and hits and (mode != "ask" or extractive.status == "answered"):
+                for event in generate(self.settings, mode, search_question, hits, lambda: extractive, figures):
+                    if isinstance(event, Answer):
+                        answer = event
+                    else:
+                        yield event
+            else:
+                answer = extractive
+            if answer is not extractive:  # generated: retrieval time is the extractive answer's
+                answer.timings_ms["retrieve"] = extractive.timings_ms.get("retrieve", 0.0)
+        assert answer is not None
+        answer.question = question
+        answer.warnings[:0] = warnings
+        total = (time.perf_counter() - started) * 1000
+        answer.timings_ms["total"] = total
+        answer.timings_ms.setdefault("retrieve", 0.0)
+        answer.timings_ms.setdefault("answer", total - answer.timings_ms["retrieve"])
+        # Counts only: the question and what was found may be above a log reader's clearance.
+        log.debug("ask role=%s mode=%s status=%s", principal.role, mode, answer.status)
+        yield answer
 
-        if found.asked_codes:
-            code_hits = [h for h in found.hits if "code" in h.legs][:k]
-            chunks = [h.chunk for h in code_hits]
-            rows = db.catalogue_rows_by_chunk(self.index.conn, [c.id for c in chunks])
-            answer = answer_from_rows(question, chunks, rows)
+    def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> str:
+        if not (history and self.settings.llm_enabled):
+            return question
+        try:
+            return condense_question(self.settings, question, history)
+        except LLMError as exc:
+            warnings.append(f"未能结合上文改写问题，按原问题检索：{exc}")
+            return question
+
+    def _answer_exact(self, question: str, principal: Principal, filters: Filters) -> Answer | None:
+        """档号 lookups, counts and lists straight from the catalogue table, or None."""
+        max_level = clearance(principal)
+        if asked := codes_in(question):
+            return self._answer_codes(question, asked, max_level)
+        if query := parse_question(question):
+            return self._answer_catalogue(question, query, filters, max_level)
+        return None
+
+    def _evidence(
+        self, question: str, principal: Principal, filters: Filters, k: int, mode: Mode
+    ) -> tuple[list[Hit], Answer]:
+        """The chunks a model would be given, and the extractive answer from them."""
+        started = time.perf_counter()
+        max_level = clearance(principal)
+        if mode == "draft" and (section := section_hint(question)):
+            chunks = db.chunks_in_section(self.index.conn, section, max_level)
+            if chunks:
+                answer = evidence_pack(question, section, chunks)
+                answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
+                return [Hit(c, 1.0) for c in chunks], answer
+        if mode == "onboard" and not filters.kinds and db.has_kind(self.index.conn, "guide", max_level):
+            filters = replace(filters, kinds=("guide",))
+        if mode == "draft" and not filters.kinds:
+            filters = replace(filters, kinds=("report",))
+        answer, hits = self._answer_passages(question, principal, filters, k, use_years=mode != "draft")
+        if mode == "onboard" and answer.status == "answered":
+            answer.answer += further_reading(hits, answer)
+        return hits[:k], answer
+
+    def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
+        started = time.perf_counter()
+        ids = db.code_lookup(self.index.conn, [code_key(c) for c in asked], max_level)
+        entries = catalogue_search.entries_by_chunk(self.index.conn, ids)
+        answer = answer_lookup(question, entries, db.chunks_by_id(self.index.conn, ids))
+        answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
+        return answer
+
+    def _answer_catalogue(
+        self, question: str, query: CatalogueQuery, filters: Filters, max_level: int
+    ) -> Answer | None:
+        """Counts and lists from the catalogue table; None lets passage retrieval try instead."""
+        started = time.perf_counter()
+        if filters.fonds and not query.fonds:
+            query = replace(query, fonds=filters.fonds)
+        listing = catalogue_search.list_entries(self.index.conn, query, max_level)
+        if listing.total == 0:
+            return None
+        chunks = db.chunks_by_id(self.index.conn, [e.chunk_id for e in listing.entries])
+        retrieved = time.perf_counter()
+        if query.intent == "count":
+            answer = answer_count(question, query, listing.total, listing, chunks)
         else:
-            weights = term_weights(
-                found.query_terms,
-                db.document_frequencies(self.index.conn, found.query_terms),
-                self._chunk_total(),
-            )
-            quotes = best_quotes(question, found.hits, weights, self.settings.max_quotes, depth=max(k, 8))
-            answer = answer_from_quotes(question, quotes, self.settings.min_coverage)
-        done = time.perf_counter()
+            answer = answer_list(question, query, listing, chunks)
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
-            "answer": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
+            "answer": (time.perf_counter() - retrieved) * 1000,
         }
-        # Counts only: the question and what was found may be above a log reader's clearance.
-        log.debug("ask role=%s hits=%d status=%s", principal.role, len(found.hits), answer.status)
         return answer
+
+    def _answer_passages(
+        self, question: str, principal: Principal, filters: Filters, k: int, use_years: bool = True
+    ) -> tuple[Answer, list[Hit]]:
+        started = time.perf_counter()
+        limit = max(self.settings.candidates, k)
+        found = retrieve(self.index, question, principal, filters, limit, use_years=use_years)
+        retrieved = time.perf_counter()
+        max_level = clearance(principal)
+        weights = term_weights(
+            found.query_terms,
+            db.document_frequencies(self.index.conn, found.query_terms, max_level),
+            self._visible_total(max_level),
+        )
+        quotes = best_quotes(question, found.hits, weights, self.settings.max_quotes, depth=max(k, 20))
+        answer = answer_from_quotes(question, quotes, self.settings.min_coverage)
+        answer.timings_ms = {
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (time.perf_counter() - retrieved) * 1000,
+        }
+        return answer, found.hits
 
     def status(self) -> IndexStatus:
         counts = db.stats(self.index.conn)
@@ -103,10 +231,10 @@ class Assistant:
             llm=self.settings.llm_model if self.settings.llm_enabled else "extractive",
         )
 
-    def _chunk_total(self) -> int:
-        if self._total_chunks is None:
-            self._total_chunks = db.count_chunks(self.index.conn)
-        return self._total_chunks
+    def _visible_total(self, max_level: int) -> int:
+        if max_level not in self._visible_chunks:
+            self._visible_chunks[max_level] = db.count_visible_chunks(self.index.conn, max_level)
+        return self._visible_chunks[max_level]
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     fallback_dense_weight: float = 0.25
 
     # Extractive answering: share of the question's weighted terms the evidence must cover.
-    min_coverage: float = 0.55
+    min_coverage: float = 0.35
     max_quotes: int = 2
 
     # Language model (optional; empty base URL means extractive answers only).

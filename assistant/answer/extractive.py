@@ -18,7 +18,15 @@ from assistant.ingest.chunking import split_sentences
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Chunk, Hit
 
 _FIGURE_QUESTION = re.compile(r"多少|几[个人卷件次项条页份册名]|数量|金额|比例|百分|增长|减少|变化|万元|人次|规模")
-_DIGIT = re.compile(r"\d")
+# A quantity: a number followed by a unit or %, not a year ("2023年") or an ordinal ("第3").
+_QUANTITY = re.compile(
+    r"(?<!第)(?:\d+(?:\.\d+)?\s*(?:%|％|万元|元|人次|人|卷|件|页|册|份|条|场|个|次|分|张|期|项|家|平方米|米|盒|℃)"
+    r"|(?<!\d)\d{1,3}\s*(?:年|个月|天|日)(?!度))"
+)
+_DEFINITION_ASKED = (
+    re.compile(r"(?:什么是|何为|何谓|什么叫)\s*[“\"]?([\w·]{1,12}?)[”\"]?\s*[？?。]?$"),
+    re.compile(r"^[“\"]?([\w·]{1,12}?)[”\"]?\s*(?:是什么|指什么|是指什么|指的是什么|是什么意思|的含义是什么|的定义)"),
+)
 _HEADER_SHARE = 0.8  # a term only in the header counts a little less than one in the sentence
 
 
@@ -44,6 +52,7 @@ def best_quotes(question: str, hits: list[Hit], weights: dict[str, float], limit
     if total <= 0:
         return []
     wants_figure = bool(_FIGURE_QUESTION.search(question))
+    subject = defined_term(question)
     quotes: list[Quote] = []
     for rank, hit in enumerate(hits[:depth]):
         header = f"{hit.chunk.header} {hit.chunk.section}".lower()
@@ -51,7 +60,11 @@ def best_quotes(question: str, hits: list[Hit], weights: dict[str, float], limit
             coverage = _coverage(sentence.lower(), header, weights, total)
             if coverage <= 0:
                 continue
-            bonus = 0.08 if wants_figure and _DIGIT.search(sentence) else 0.0
+            bonus = 0.0
+            if wants_figure and _QUANTITY.search(sentence):
+                bonus += 0.12
+            if subject and re.search(re.escape(subject) + r"[^，。；]{0,6}?(?:是|指|即)", sentence):
+                bonus += 0.3
             quotes.append(Quote(sentence, hit.chunk, coverage, coverage + bonus + 0.04 / (1 + rank)))
     quotes.sort(key=lambda q: q.score, reverse=True)
     chosen: list[Quote] = []
@@ -62,6 +75,15 @@ def best_quotes(question: str, hits: list[Hit], weights: dict[str, float], limit
             continue
         chosen.append(quote)
     return chosen
+
+
+def defined_term(question: str) -> str | None:
+    """X in 'X是什么' / '什么是X': a definition is wanted, and a sentence 'X是…' gives it."""
+    text = question.strip()
+    for pattern in _DEFINITION_ASKED:
+        if match := pattern.search(text):
+            return match.group(1)
+    return None
 
 
 def _coverage(sentence: str, header: str, weights: dict[str, float], total: int | float) -> float:
@@ -86,27 +108,13 @@ def answer_from_quotes(question: str, quotes: list[Quote], min_coverage: float) 
     return Answer(question=question, answer="\n".join(lines), status="answered", citations=citations)
 
 
-def answer_from_rows(question: str, chunks: list[Chunk], rows: dict[str, dict[str, object]]) -> Answer:
-    """Answer a question that names 档号s straight from their catalogue rows."""
-    if not chunks:
-        return Answer(question=question, answer=NO_EVIDENCE_ANSWER, status="no_evidence")
-    lines = []
-    for number, chunk in enumerate(chunks, start=1):
-        row = rows.get(chunk.id, {})
-        details = "，".join(
-            str(v) for v in (
-                f"{row['year']}年" if row.get("year") else "",
-                row.get("retention"),
-                f"{row['pages']}页" if row.get("pages") else "",
-                row.get("creator"),
-                row.get("open_status"),
-            ) if v
-        )
-        fonds = f"全宗{chunk.fonds}，" if chunk.fonds else ""
-        lines.append(f"{fonds}档号 {chunk.archival_code}：《{row.get('title', '')}》（{details}）[{number}]")
-    return Answer(
-        question=question,
-        answer="\n".join(lines),
-        status="answered",
-        citations=[citation_of(n, c) for n, c in enumerate(chunks, start=1)],
-    )
+def further_reading(hits: list[Hit], answer: Answer, count: int = 2) -> str:
+    """Two other sections of the guides near the question, for a new archivist to read next."""
+    cited = {c.chunk_id for c in answer.citations}
+    cited_sections = {h.chunk.section for h in hits if h.chunk.id in cited}
+    sections: list[str] = []
+    for hit in hits:
+        section = hit.chunk.section.split(" > ")[-1] if hit.chunk.section else ""
+        if section and hit.chunk.section not in cited_sections and section not in sections:
+            sections.append(section)
+    return "\n延伸阅读：" + "；".join(sections[:count]) if sections else ""

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from assistant.codes import fonds_key
 from assistant.index.lexical import index_text
 from assistant.models import CatalogueRow, Chunk, Filters
 
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     archival_code TEXT,
     code_key TEXT,
     year INTEGER,
-    access_level INTEGER NOT NULL
+    access_level INTEGER NOT NULL,
+    fonds_key TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
 CREATE INDEX IF NOT EXISTS chunks_code ON chunks(code_key);
@@ -55,6 +57,7 @@ CREATE TABLE IF NOT EXISTS catalogue (
     sheet TEXT NOT NULL,
     row_number INTEGER NOT NULL,
     fonds TEXT,
+    fonds_key TEXT,
     archival_code TEXT,
     code_key TEXT,
     title TEXT NOT NULL,
@@ -64,10 +67,11 @@ CREATE TABLE IF NOT EXISTS catalogue (
     access_level INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS catalogue_code ON catalogue(code_key, access_level);
-CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds, year, access_level);
+CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds_key, year, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_source ON catalogue(source_id);
 """
 
+_EXACT_DF_LIMIT = 2000
 _CHUNK_COLUMNS = (
     "id, source_id, source_name, kind, ordinal, text, header, section, page, fonds, "
     "archival_code, code_key, year, access_level"
@@ -94,9 +98,7 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 def source_state(conn: sqlite3.Connection, path: str) -> tuple[str, str, str] | None:
     """(id, content_hash, status) of a stored source, or None."""
-    return conn.execute(
-        "SELECT id, content_hash, status FROM sources WHERE path = ?", (path,)
-    ).fetchone()
+    return conn.execute("SELECT id, content_hash, status FROM sources WHERE path = ?", (path,)).fetchone()
 
 
 def chunk_ids_of_source(conn: sqlite3.Connection, source_id: str) -> list[str]:
@@ -135,23 +137,40 @@ def insert_source(
     )
     for chunk in chunks:
         cursor = conn.execute(
-            f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES ({', '.join('?' * 14)})",
-            _chunk_values(chunk),
+            f"INSERT INTO chunks({_CHUNK_COLUMNS}, fonds_key) VALUES ({', '.join('?' * 15)})",
+            (*_chunk_values(chunk), fonds_key(chunk.fonds) if chunk.fonds else None),
         )
         conn.execute(
             "INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)",
             (cursor.lastrowid, index_text(chunk.retrieval_text)),
         )
     conn.executemany(
-        "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, archival_code, "
+        "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, fonds_key, archival_code, "
         "code_key, title, year, date, retention, pages, classification, open_status, creator, "
         "catalogue_no, volume_no, notes, access_level) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                chunk.id, source_id, r.sheet, r.row_number, r.fonds, r.archival_code, r.code_key,
-                r.title, r.year, r.date, r.retention, r.pages, r.classification, r.open_status,
-                r.creator, r.catalogue_no, r.volume_no, r.notes, r.access_level,
+                chunk.id,
+                source_id,
+                r.sheet,
+                r.row_number,
+                r.fonds,
+                fonds_key(r.fonds) if r.fonds else None,
+                r.archival_code,
+                r.code_key,
+                r.title,
+                r.year,
+                r.date,
+                r.retention,
+                r.pages,
+                r.classification,
+                r.open_status,
+                r.creator,
+                r.catalogue_no,
+                r.volume_no,
+                r.notes,
+                r.access_level,
             )
             for r, chunk in zip(rows, chunks, strict=False)
         ],
@@ -164,9 +183,20 @@ def mark_complete(conn: sqlite3.Connection, source_id: str) -> None:
 
 def _chunk_values(chunk: Chunk) -> tuple[object, ...]:
     return (
-        chunk.id, chunk.source_id, chunk.source_name, chunk.kind, chunk.ordinal, chunk.text,
-        chunk.header, chunk.section, chunk.page, chunk.fonds, chunk.archival_code, chunk.code_key,
-        chunk.year, chunk.access_level,
+        chunk.id,
+        chunk.source_id,
+        chunk.source_name,
+        chunk.kind,
+        chunk.ordinal,
+        chunk.text,
+        chunk.header,
+        chunk.section,
+        chunk.page,
+        chunk.fonds,
+        chunk.archival_code,
+        chunk.code_key,
+        chunk.year,
+        chunk.access_level,
     )
 
 
@@ -190,8 +220,8 @@ def filter_sql(filters: Filters, max_level: int, alias: str = "c") -> tuple[str,
     clauses = [f"{alias}.access_level <= ?"]
     params: list[object] = [max_level]
     if filters.fonds:
-        clauses.append(f"{alias}.fonds = ?")
-        params.append(filters.fonds)
+        clauses.append(f"{alias}.fonds_key = ?")
+        params.append(fonds_key(filters.fonds))
     if filters.year_from is not None:
         clauses.append(f"{alias}.year >= ?")
         params.append(filters.year_from)
@@ -221,9 +251,7 @@ def lexical_search(
     return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
 
 
-def code_lookup(
-    conn: sqlite3.Connection, keys: Sequence[str], max_level: int
-) -> list[str]:
+def code_lookup(conn: sqlite3.Connection, keys: Sequence[str], max_level: int) -> list[str]:
     """Chunk ids of catalogue rows whose 档号 key is one of `keys`, within the clearance."""
     if not keys:
         return []
@@ -235,12 +263,33 @@ def code_lookup(
     return [r[0] for r in conn.execute(sql, [*keys, max_level])]
 
 
-def document_frequencies(conn: sqlite3.Connection, words: Sequence[str]) -> dict[str, int]:
+def document_frequencies(conn: sqlite3.Connection, words: Sequence[str], max_level: int) -> dict[str, int]:
+    """How many chunks the principal may see contain each word.
+
+    Counting restricted chunks too would let a rare word's weight reveal that a restricted
+    record contains it, so rare words are counted among visible chunks. Common words (more than
+    `_EXACT_DF_LIMIT` chunks in all) take the index-wide count: exact counting is costly there
+    and a few restricted rows do not change their weight noticeably.
+    """
     if not words:
         return {}
     marks = ", ".join("?" * len(words))
-    rows = conn.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(words))
-    return {term: doc for term, doc in rows}
+    overall = dict(conn.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(words)))
+    frequencies = {}
+    for word, df in overall.items():
+        if df > _EXACT_DF_LIMIT:
+            frequencies[word] = df
+            continue
+        frequencies[word] = conn.execute(
+            "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? AND c.access_level <= ?",
+            (f'"{word}"', max_level),
+        ).fetchone()[0]
+    return frequencies
+
+
+def count_visible_chunks(conn: sqlite3.Connection, max_level: int) -> int:
+    return conn.execute("SELECT count(*) FROM chunks WHERE access_level <= ?", (max_level,)).fetchone()[0]
 
 
 def count_chunks(conn: sqlite3.Connection) -> int:
@@ -257,15 +306,18 @@ def stats(conn: sqlite3.Connection) -> dict[str, int]:
     }
 
 
-def catalogue_rows_by_chunk(conn: sqlite3.Connection, chunk_ids: Sequence[str]) -> dict[str, dict[str, object]]:
-    """Catalogue fields of the rows behind the given chunks, keyed by chunk id."""
-    if not chunk_ids:
-        return {}
-    marks = ", ".join("?" * len(chunk_ids))
-    cursor = conn.execute(
-        "SELECT chunk_id, fonds, archival_code, title, year, date, retention, pages, classification, "
-        f"open_status, creator, notes FROM catalogue WHERE chunk_id IN ({marks})",
-        list(chunk_ids),
-    )
-    names = [d[0] for d in cursor.description]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+def chunks_in_section(conn: sqlite3.Connection, section: str, max_level: int, years: int = 3) -> list[Chunk]:
+    """Report chunks under a section whose path mentions `section`, for the latest `years` years."""
+    rows = conn.execute(
+        f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.kind = 'report' AND c.access_level <= ? "
+        "AND instr(c.section, ?) > 0 AND c.year IN (SELECT DISTINCT year FROM chunks WHERE kind = 'report' "
+        "AND instr(section, ?) > 0 AND year IS NOT NULL ORDER BY year DESC LIMIT ?) "
+        "ORDER BY c.year DESC, c.source_id, c.ordinal",
+        (max_level, section, section, years),
+    ).fetchall()
+    return [_chunk_from(row) for row in rows]
+
+
+def has_kind(conn: sqlite3.Connection, kind: str, max_level: int) -> bool:
+    row = conn.execute("SELECT 1 FROM chunks WHERE kind = ? AND access_level <= ? LIMIT 1", (kind, max_level))
+    return row.fetchone() is not None

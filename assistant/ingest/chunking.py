@@ -31,6 +31,7 @@ _HEADING_PATTERNS = (
 )
 _HEADING_MAX_CHARS = 32
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9%.,]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 
@@ -95,7 +96,6 @@ def chunk_document(
 
 def chunk_catalogue_row(row: CatalogueRow, source_id: str, source_name: str, ordinal: int) -> Chunk:
     text = row_text(row)
-    fonds = f"全宗{row.fonds} " if row.fonds else ""
     return Chunk(
         id=chunk_id(source_id, f"{row.sheet}!{row.row_number}", text),
         source_id=source_id,
@@ -103,7 +103,7 @@ def chunk_catalogue_row(row: CatalogueRow, source_id: str, source_name: str, ord
         kind="catalogue",
         ordinal=ordinal,
         text=text,
-        header=f"{fonds}目录 {row.sheet}".strip(),
+        header=f"{row.fonds or ''} {row.sheet}".strip(),
         section=row.sheet,
         page=None,
         fonds=row.fonds,
@@ -115,7 +115,12 @@ def chunk_catalogue_row(row: CatalogueRow, source_id: str, source_name: str, ord
 
 
 def _paragraphs(doc: LoadedDocument) -> Iterator[_Paragraph]:
-    """Lines → paragraphs with their section path; headings update the path."""
+    """Lines → paragraphs with their section path; headings update the path.
+
+    A sentence cut by a page break ends its page's paragraph and is repeated, whole, at the start
+    of the next page: the figure that completes it ("…，比 | 上年减少19.34万元") is then quotable
+    and cited on the page where it is printed, while the first page keeps what it printed.
+    """
     section: list[tuple[int, str]] = []
     buffer: list[str] = []
     page: int | None = None
@@ -128,19 +133,32 @@ def _paragraphs(doc: LoadedDocument) -> Iterator[_Paragraph]:
     for line in doc.lines:
         text = line.text.strip()
         level = line.heading_level or heading_level(text)
+        carry = ""
+        if level is None and line.page != page and page is not None:
+            carry = _unfinished_sentence("".join(buffer))
         if level is not None or line.page != page:
             yield from flush()
             page = line.page
         if level is not None:
             section = [(lvl, title) for lvl, title in section if lvl < level] + [(level, text)]
             continue
+        if carry:
+            buffer.append(carry)
         if buffer and _ASCII_WORD_END.search(buffer[-1]) and _ASCII_WORD_START.match(text):
             buffer.append(" ")
         buffer.append(text)
         # A PDF line that does not end a sentence is a wrapped line: keep joining.
-        if line.page is None or text.endswith(("。", "！", "？", "；", "!", "?", ";")):
+        if line.page is None or text.endswith(_SENTENCE_ENDS):
             yield from flush()
     yield from flush()
+
+
+def _unfinished_sentence(text: str) -> str:
+    """The tail of `text` after its last sentence end ('' when it ends a sentence)."""
+    if not text or text.endswith(_SENTENCE_ENDS):
+        return ""
+    cut = max(text.rfind(mark) for mark in _SENTENCE_ENDS)
+    return text[cut + 1 :]
 
 
 def _section_groups(paragraphs: Iterator[_Paragraph]) -> Iterator[list[_Paragraph]]:

@@ -11,12 +11,14 @@ import re
 from pathlib import Path
 
 from assistant.errors import IngestError
-from assistant.models import LoadedDocument, Line
+from assistant.models import Line, LoadedDocument
 
 TEXT_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
 GUIDE_WORDS = ("指南", "手册", "入门", "须知", "介绍", "guide")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_PAGE_FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$")
+_PAGE_FOOTER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$"
+)
 
 
 def load_document(path: Path) -> LoadedDocument:

@@ -37,15 +37,19 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(path)
             else:
-                problems.append(FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}"))
+                problems.append(
+                    FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}")
+                )
         else:
             problems.append(FileResult(str(path), "failed", message=f"{path}: 文件或目录不存在"))
     return list(dict.fromkeys(files)), problems
@@ -89,8 +93,16 @@ def ingest_file(index: Index, path: Path) -> FileResult:
         index.conn.execute("BEGIN")
         db.delete_source(index.conn, source_id)
         db.insert_source(
-            index.conn, source_id=source_id, path=key, name=path.name, kind=kind,
-            content_hash=content_hash, title=title, year=year, chunks=chunks, rows=rows,
+            index.conn,
+            source_id=source_id,
+            path=key,
+            name=path.name,
+            kind=kind,
+            content_hash=content_hash,
+            title=title,
+            year=year,
+            chunks=chunks,
+            rows=rows,
         )
     new_ids = {c.id for c in chunks}
     vectors.delete(index.collection, [i for i in old_ids if i not in new_ids])
@@ -99,9 +111,7 @@ def ingest_file(index: Index, path: Path) -> FileResult:
     return FileResult(key, "ingested", chunks=len(chunks))
 
 
-def _parse(
-    index: Index, path: Path, source_id: str
-) -> tuple[str, int | None, str, list[Chunk], list[CatalogueRow]]:
+def _parse(index: Index, path: Path, source_id: str) -> tuple[str, int | None, str, list[Chunk], list[CatalogueRow]]:
     settings = index.settings
     if path.suffix.lower() in CATALOGUE_SUFFIXES:
         rows = load_catalogue(path)
@@ -114,7 +124,7 @@ def _parse(
 
 
 def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
-    texts = [c.retrieval_text for c in chunks]
+    texts = [c.embedding_text for c in chunks]
     batch = 2048
     if len(texts) <= batch:
         return index.embedder.embed_documents(texts, index.settings.embedding_batch_size)

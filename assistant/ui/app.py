@@ -1,0 +1,191 @@
+"""The Gradio app: layout and event wiring only; what each event does lives in `handlers`.
+
+    demo = build_app(assistant, users)
+    serve(demo, users, settings)
+
+Every event resolves the caller's role on the server from `gr.Request.username` (set by Gradio's
+login, checked against the users file) and passes it to the handler; nothing the browser sends
+can choose a role. Errors reach the user as one sentence (`gr.Error`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.errors import AssistantError
+from assistant.service import Assistant
+from assistant.settings import Settings
+from assistant.ui import handlers as h
+from assistant.users import UserStore
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 8  # simultaneous events; a small office rarely has more people asking at once
+UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".csv", ".xlsx"]
+AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登录。"
+_UNEXPECTED = "处理请求时出错，请稍后再试；如果反复出现，请联系管理员查看日志。"
+_PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+@contextmanager
+def _friendly() -> Iterator[None]:
+    """Expected failures become their own sentence; anything else a generic one (logged)."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except AssistantError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    except Exception:
+        log.exception("UI event failed")
+        raise gr.Error(_UNEXPECTED, print_exception=False) from None
+
+
+def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None = None) -> gr.Blocks:
+    uploads_dir = assistant.settings.index_dir / "uploads"
+    exports = exports_dir or Path(tempfile.mkdtemp(prefix="archive-assistant-exports-"))
+
+    def principal(request: gr.Request) -> h.Principal:
+        return h.principal_for(users, getattr(request, "username", None))
+
+    with gr.Blocks(title="档案助手") as demo:
+        turn = gr.State(None)
+        with gr.Row(equal_height=True):
+            gr.Markdown("# 档案助手")
+            who = gr.Markdown(elem_id="who")
+            gr.Button("退出登录", link="/logout", size="sm", scale=0, elem_id="logout")
+        status = gr.Markdown(elem_id="status-line")
+
+        with gr.Row():
+            with gr.Column(scale=3):
+                mode = gr.Radio(list(h.MODES), value=h.DEFAULT_MODE, label="模式", elem_id="mode")
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=420,
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],
+                    elem_id="chat",
+                    placeholder="请输入问题，例如：2023年接待查档多少人次？回答只依据您有权查阅的馆藏资料，并注明出处。",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        label="问题", placeholder="输入问题后按回车或点击“提问”", scale=5, elem_id="question"
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="ask")
+                with gr.Accordion("筛选条件", open=False, elem_id="filters"):
+                    with gr.Row():
+                        fonds = gr.Textbox(label="全宗号", placeholder="如 38 或 J038", elem_id="fonds")
+                        year_from = gr.Number(label="起始年度", precision=0, elem_id="year-from")
+                        year_to = gr.Number(label="截止年度", precision=0, elem_id="year-to")
+                    kinds = gr.CheckboxGroup(h.KIND_CHOICES, label="文档类型（不选即全部）", elem_id="kinds")
+                with gr.Row():
+                    export_button = gr.Button("导出上一条回答（DOCX 和 Markdown）", elem_id="export")
+                    exported = gr.File(label="导出文件", file_count="multiple", interactive=False, elem_id="exported")
+            with gr.Column(scale=2):
+                gr.Markdown("### 出处")
+                sources = gr.Markdown(h.render_sources(None), elem_id="sources")
+                pick = gr.Radio([], label="查看出处原页", elem_id="pick")
+                page = gr.Image(
+                    label="原文页面",
+                    type="pil",
+                    format="png",
+                    interactive=False,
+                    elem_id="page",
+                    buttons=["fullscreen"],
+                )
+                caption = gr.Markdown(elem_id="page-caption")
+
+        with gr.Column(visible=False, elem_id="upload-panel") as upload_panel:
+            gr.Markdown("### 上传并导入文件（馆员、管理员）")
+            upload_files = gr.File(
+                label="选择文件（PDF、DOCX、MD、TXT、CSV、XLSX）",
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                type="filepath",
+                elem_id="upload-files",
+            )
+            upload_button = gr.Button("上传并导入", variant="primary", elem_id="upload")
+            upload_result = gr.Markdown(elem_id="upload-result")
+
+        def on_load(request: gr.Request):
+            with _friendly():
+                me = principal(request)
+                return h.welcome(me), h.status_line(assistant), gr.update(visible=h.can_upload(me))
+
+        def on_ask(text, history, mode_label, fonds_, from_, to_, kinds_, request: gr.Request):
+            with _friendly():
+                result = h.ask(assistant, principal(request), text, history, mode_label, fonds_, from_, to_, kinds_)
+            return (
+                result.history,
+                "",
+                result.turn,
+                result.sources,
+                gr.update(choices=result.choices, value=None),
+                None,
+                "",
+                None,
+            )
+
+        def on_pick(last, choice, request: gr.Request):
+            with _friendly():
+                view = h.show_page(assistant, principal(request), last, choice)
+            return view.image, view.caption
+
+        def on_export(last, request: gr.Request):
+            with _friendly():
+                return h.export(principal(request), last, exports)
+
+        def on_upload(files, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio's injection idiom
+            def report(done: int, total: int, name: str) -> None:
+                progress((done, total), desc=f"正在导入 {name}" if name else "导入完成", unit="个文件")
+
+            with _friendly():
+                result = h.upload(assistant, principal(request), files, uploads_dir, report)
+            return result.message, h.status_line(assistant), None
+
+        demo.load(on_load, outputs=[who, status, upload_panel], **_PRIVATE)
+        ask_inputs = [question, chatbot, mode, fonds, year_from, year_to, kinds]
+        ask_outputs = [chatbot, question, turn, sources, pick, page, caption, exported]
+        send.click(on_ask, ask_inputs, ask_outputs, **_PRIVATE)
+        question.submit(on_ask, ask_inputs, ask_outputs, **_PRIVATE)
+        pick.input(on_pick, [turn, pick], [page, caption], **_PRIVATE)
+        export_button.click(on_export, [turn], [exported], **_PRIVATE)
+        # One ingest at a time: it writes the index that every question reads.
+        upload_button.click(
+            on_upload,
+            [upload_files],
+            [upload_result, status, upload_files],
+            concurrency_limit=1,
+            concurrency_id="ingest",
+            **_PRIVATE,
+        )
+    return demo
+
+
+def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thread_lock: bool = False) -> None:
+    """Queue and launch behind the login on settings.host:port; the index is never served as a file."""
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=users.verify,
+        auth_message=AUTH_MESSAGE,
+        share=False,
+        inbrowser=False,
+        show_error=False,
+        quiet=True,
+        ssr_mode=False,
+        mcp_server=False,
+        run_history=False,
+        footer_links=["settings"],
+        blocked_paths=[str(settings.index_dir.resolve())],
+        max_file_size="200mb",
+        prevent_thread_lock=prevent_thread_lock,
+    )

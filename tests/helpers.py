@@ -1,0 +1,36 @@
+"""Helpers shared by the tests: principals, settings and real PDFs built on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.models import Principal, Role
+from assistant.settings import Settings
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+ROOT = Path(__file__).resolve().parent.parent
+READER = Principal("reader", Role.READER)
+STAFF = Principal("staff", Role.STAFF)
+ADMIN = Principal("admin", Role.ADMIN)
+
+
+def make_settings(index_dir: Path, **overrides: object) -> Settings:
+    return Settings(index_dir=index_dir, **overrides)
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A real text PDF with an embedded CJK font: one list of lines per page."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "wqy" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("wqy", str(FONT), subfontIndex=0))
+    pdf = canvas.Canvas(str(path))
+    for lines in pages:
+        pdf.setFont("wqy", 11)
+        for number, line in enumerate(lines):
+            pdf.drawString(60, 790 - 18 * number, line)
+        pdf.showPage()
+    pdf.save()
+    return path
