@@ -42,10 +42,10 @@ def _friendly() -> Iterator[None]:
     except gr.Error:
         raise
     except AssistantError as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
+        raise gr.Error(str(exc), title="提示", print_exception=False) from None
     except Exception:
         log.exception("UI event failed")
-        raise gr.Error(_UNEXPECTED, print_exception=False) from None
+        raise gr.Error(_UNEXPECTED, title="出错了", print_exception=False) from None
 
 
 def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None = None) -> gr.Blocks:
