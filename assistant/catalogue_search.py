@@ -126,8 +126,13 @@ def _where(query: CatalogueQuery, max_level: int) -> tuple[str, list[object]]:
     if query.year_to is not None:
         clauses.append("k.year <= ?")
         params.append(query.year_to)
-    if query.keywords:
-        # Every keyword must occur in the row (title or other cells), through the lexical index.
+    if query.keywords and (query.fonds or query.year_from is not None):
+        # The fonds/year index narrows the rows to thousands at most: test titles directly.
+        for keyword in query.keywords:
+            clauses.append("instr(k.title, ?) > 0")
+            params.append(keyword)
+    elif query.keywords:
+        # No narrowing filter: let the lexical index find the rows holding every keyword.
         expression = " AND ".join(f'"{k}"' for k in query.keywords)
         clauses.append(
             "k.chunk_id IN (SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "

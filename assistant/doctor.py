@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.answer.llm import check_llm
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
@@ -25,6 +26,8 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
         f"{assistant.index.collection.count()} 个向量"
     )
     findings.append(f"回答方式：{status.llm}")
+    if problem := check_llm(settings):
+        problems.append(problem)
     if status.pending_sources:
         problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：请重新运行 ingest")
     if assistant.index.collection.count() != status.chunks:

@@ -27,7 +27,7 @@ from assistant.index import db
 from assistant.index.store import Index, open_index
 from assistant.ingest.pipeline import Progress, ingest
 from assistant.models import Answer, Filters, Hit, IngestReport, Principal
-from assistant.prompts import Mode
+from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
 
@@ -238,5 +238,10 @@ class Assistant:
 
 
 def build_assistant(settings: Settings) -> Assistant:
-    """The one way to make an Assistant: opens (or creates) the index the settings name."""
+    """The one way to make an Assistant: opens (or creates) the index the settings name.
+
+    With a language model configured, the prompt templates are checked now, so a broken
+    template is reported at start-up rather than on the first question."""
+    if settings.llm_enabled:
+        validate_prompts()
     return Assistant(settings, open_index(settings))

@@ -142,3 +142,13 @@ def test_cli_json_with_model_and_after_it_stops(llm_settings: Settings, fake_llm
     fallback = json.loads(result.stdout.strip())
     assert result.exit_code == 0 and fallback["generated_by"] == "extractive"
     assert fallback["status"] == "answered" and fallback["warnings"]
+
+
+def test_doctor_reports_an_unreachable_model(llm_settings: Settings, fake_llm: FakeLLMServer, corpus: Path) -> None:
+    _built(llm_settings, corpus)
+    env = {"ARCHIVE_ASSISTANT_LLM_BASE_URL": llm_settings.llm_base_url, "ARCHIVE_ASSISTANT_LLM_MODEL": "test-model"}
+    args = ["--index-dir", str(llm_settings.index_dir), "doctor"]
+    assert CliRunner().invoke(app, args, env=env).exit_code == 0
+    fake_llm.stop()
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1 and "✗" in result.output and "Traceback" not in result.output

@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.models import Principal
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.ui import handlers as h
@@ -52,7 +53,7 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
     uploads_dir = assistant.settings.index_dir / "uploads"
     exports = exports_dir or Path(tempfile.mkdtemp(prefix="archive-assistant-exports-"))
 
-    def principal(request: gr.Request) -> h.Principal:
+    def principal(request: gr.Request) -> Principal:
         return h.principal_for(users, getattr(request, "username", None))
 
     with gr.Blocks(title="档案助手") as demo:

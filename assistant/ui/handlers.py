@@ -23,16 +23,15 @@ from assistant.access import may_see
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import SUPPORTED_SUFFIXES
 from assistant.models import Answer, Citation, FileResult, Filters, IngestReport, Principal, Role
+from assistant.prompts import Mode
 from assistant.service import Assistant
 from assistant.ui.export import describe, export_answer
 from assistant.ui.render import render_page
 from assistant.users import UserStore
 
 # Mode labels shown in the UI → the mode value passed down. `run_mode` is the one place a mode acts.
-MODES: dict[str, str] = {"问答": "ask", "起草": "draft", "入门": "onboard"}
+MODES: dict[str, Mode] = {"问答": "ask", "起草": "draft", "入门": "onboard"}
 DEFAULT_MODE = "问答"
-# Modes whose own behaviour is not wired yet: they answer like 问答 and say so.
-_PENDING_MODES = {"draft": "起草", "onboard": "入门"}
 
 KIND_CHOICES: list[tuple[str, str]] = [
     ("工作报告", "report"),
@@ -56,7 +55,7 @@ class Turn:
     """The last answer given in a browser session, kept server-side in `gr.State`."""
 
     user: str
-    mode: str
+    mode: Mode
     answer: Answer
 
 
@@ -127,13 +126,17 @@ def build_filters(
     )
 
 
-def mode_value(label: str | None) -> str:
+def mode_value(label: str | None) -> Mode:
     return MODES.get(label or DEFAULT_MODE, MODES[DEFAULT_MODE])
 
 
-def run_mode(assistant: Assistant, mode: str, question: str, principal: Principal, filters: Filters) -> Answer:
-    """The one place a mode value turns into a call. Every mode asks until draft/onboard exist."""
-    return assistant.ask(question, principal, filters)
+def mode_label(mode: str) -> str:
+    return next((label for label, value in MODES.items() if value == mode), DEFAULT_MODE)
+
+
+def run_mode(assistant: Assistant, mode: Mode, question: str, principal: Principal, filters: Filters) -> Answer:
+    """The one place a mode value turns into a call (streaming via `ask_stream` would go here too)."""
+    return assistant.ask(question, principal, filters, mode=mode)
 
 
 def ask(
@@ -161,9 +164,7 @@ def ask(
 
 
 def chat_text(answer: Answer, mode: str) -> str:
-    parts = []
-    if mode in _PENDING_MODES:
-        parts.append(f"*（{_PENDING_MODES[mode]}模式尚未接入，以下按问答方式检索作答。）*")
+    parts = [] if mode == "ask" else [f"*【{mode_label(mode)}】*"]
     parts.append(answer.answer)
     if answer.citations:
         parts.append("出处：" + "；".join(f"[{c.id}] {describe(c)}" for c in answer.citations))
@@ -283,9 +284,8 @@ def export(principal: Principal, turn: Turn | None, exports_dir: Path) -> list[s
         raise UIError("还没有可导出的回答，请先提问。")
     if turn.user != principal.name:
         raise UIError("该回答不属于当前用户，请重新提问。")
-    label = next((name for name, value in MODES.items() if value == turn.mode), DEFAULT_MODE)
     folder = exports_dir / _safe_dir(principal.name)
-    return [str(p) for p in export_answer(turn.answer, folder, mode=label, asked_by=principal.name)]
+    return [str(p) for p in export_answer(turn.answer, folder, mode=mode_label(turn.mode), asked_by=principal.name)]
 
 
 def _safe_dir(name: str) -> str:
