@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE ?= 1
 export ANONYMIZED_TELEMETRY ?= False
 INDEX_DIR ?= $(CURDIR)/.index
 
-.PHONY: venv run test lint fmt sample bench clean
+.PHONY: venv run test lint fmt sample screenshots clean
 
 $(BIN)/archive-assistant: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: venv
 fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+screenshots: venv
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_browser.py
 
 sample: venv
 	$(BIN)/python corpora/build_sample.py

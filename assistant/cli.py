@@ -20,6 +20,7 @@ import typer
 from assistant.errors import AssistantError
 from assistant.models import Answer, Filters, Principal, Role
 from assistant.settings import Settings, load_settings
+from assistant.users_cli import users_app
 
 app = typer.Typer(
     help="档案助手：县级综合档案馆的检索问答助手。",
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(users_app, name="users", help="管理网页界面的用户和角色。")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -194,11 +196,19 @@ def eval_command(
 
 @app.command("doctor")
 @friendly_errors
-def doctor_command(ctx: typer.Context) -> None:
+def doctor_command(
+    ctx: typer.Context,
+    fix: Annotated[bool, typer.Option("--repair", help="修复中断导入留下的不一致（SQLite 与向量库）")] = False,
+) -> None:
     """检查模型、索引和配置。"""
     from assistant.doctor import diagnose
 
     settings = _settings(ctx)
+    if fix:
+        from assistant.index.repair import repair
+
+        for line in repair(_assistant(settings).index).lines():
+            typer.echo(line)
     findings, problems = diagnose(settings)
     for line in findings:
         typer.echo(line)

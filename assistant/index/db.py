@@ -101,10 +101,6 @@ def source_state(conn: sqlite3.Connection, path: str) -> tuple[str, str, str] | 
     return conn.execute("SELECT id, content_hash, status FROM sources WHERE path = ?", (path,)).fetchone()
 
 
-def chunk_ids_of_source(conn: sqlite3.Connection, source_id: str) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))]
-
-
 def delete_source(conn: sqlite3.Connection, source_id: str) -> None:
     """Remove a source with its chunks, lexical rows and catalogue rows (call inside a transaction)."""
     conn.execute(
@@ -321,3 +317,31 @@ def chunks_in_section(conn: sqlite3.Connection, section: str, max_level: int, ye
 def has_kind(conn: sqlite3.Connection, kind: str, max_level: int) -> bool:
     row = conn.execute("SELECT 1 FROM chunks WHERE kind = ? AND access_level <= ? LIMIT 1", (kind, max_level))
     return row.fetchone() is not None
+
+
+def all_chunk_ids(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT id FROM chunks")]
+
+
+def pending_source_paths(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT path FROM sources WHERE status != 'complete'")]
+
+
+def source_paths_of_chunks(conn: sqlite3.Connection, chunk_ids: Iterable[str]) -> list[str]:
+    ids = list(chunk_ids)
+    paths: set[str] = set()
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        paths.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({marks})",
+                batch,
+            )
+        )
+    return sorted(paths)
+
+
+def mark_pending(conn: sqlite3.Connection, path: str) -> None:
+    conn.execute("UPDATE sources SET status = 'pending' WHERE path = ?", (path,))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import chromadb
 
@@ -15,21 +17,36 @@ from assistant.settings import Settings
 
 @dataclass
 class Index:
-    conn: sqlite3.Connection
+    db_path: Path
     collection: chromadb.Collection
     embedder: Embedder
     settings: Settings
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's SQLite connection. The UI answers from several threads while an upload
+        is being ingested; with one connection each (WAL), a question never sees the rows of an
+        ingest transaction that has not committed."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = db.connect(self.db_path)
+        return conn
 
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     embedder = embedder or load_embedder(settings)
-    conn = db.connect(settings.index_dir / "assistant.sqlite3")
-    _check_or_record(conn, "embedding_model", embedder.name, settings)
-    _check_or_record(conn, "chunk_size", str(settings.chunk_size), settings)
-    collection = vectors.open_collection(
-        settings.index_dir / "chroma", vectors.collection_name(embedder.name, settings.chunk_size)
+    index = Index(
+        db_path=settings.index_dir / "assistant.sqlite3",
+        collection=vectors.open_collection(
+            settings.index_dir / "chroma", vectors.collection_name(embedder.name, settings.chunk_size)
+        ),
+        embedder=embedder,
+        settings=settings,
     )
-    return Index(conn=conn, collection=collection, embedder=embedder, settings=settings)
+    _check_or_record(index.conn, "embedding_model", embedder.name, settings)
+    _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
+    return index
 
 
 def _check_or_record(conn: sqlite3.Connection, key: str, value: str, settings: Settings) -> None:

@@ -28,7 +28,12 @@ def open_collection(path: Path, name: str) -> chromadb.Collection:
 
 
 def metadata_of(chunk: Chunk) -> dict[str, Any]:
-    meta: dict[str, Any] = {"access_level": chunk.access_level, "kind": chunk.kind, "dated": chunk.year is not None}
+    meta: dict[str, Any] = {
+        "access_level": chunk.access_level,
+        "kind": chunk.kind,
+        "dated": chunk.year is not None,
+        "source_id": chunk.source_id,
+    }
     if chunk.fonds:
         meta["fonds"] = fonds_key(chunk.fonds)
     if chunk.year is not None:
@@ -51,6 +56,19 @@ def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
     batch = collection._client.get_max_batch_size()
     for start in range(0, len(ids), batch):
         collection.delete(ids=list(ids[start : start + batch]))
+
+
+def delete_source(collection: chromadb.Collection, source_id: str) -> None:
+    collection.delete(where={"source_id": source_id})
+
+
+def all_ids(collection: chromadb.Collection, page: int = 50000) -> set[str]:
+    ids: set[str] = set()
+    offset = 0
+    while batch := collection.get(include=[], limit=page, offset=offset)["ids"]:
+        ids.update(batch)
+        offset += len(batch)
+    return ids
 
 
 def where_of(filters: Filters, max_level: int) -> dict[str, Any]:

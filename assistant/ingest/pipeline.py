@@ -88,7 +88,6 @@ def ingest_file(index: Index, path: Path) -> FileResult:
     if not chunks:
         return FileResult(key, "failed", message=f"{path}: 没有可提取的文字（可能是扫描件，需要 OCR）")
     embeddings = _embed(index, chunks)
-    old_ids = db.chunk_ids_of_source(index.conn, source_id)
     with index.conn:  # one transaction: the old version goes, the new one comes as 'pending'
         index.conn.execute("BEGIN")
         db.delete_source(index.conn, source_id)
@@ -104,8 +103,8 @@ def ingest_file(index: Index, path: Path) -> FileResult:
             chunks=chunks,
             rows=rows,
         )
-    new_ids = {c.id for c in chunks}
-    vectors.delete(index.collection, [i for i in old_ids if i not in new_ids])
+    # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
+    vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, chunks, embeddings)
     db.mark_complete(index.conn, source_id)
     return FileResult(key, "ingested", chunks=len(chunks))

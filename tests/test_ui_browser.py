@@ -1,0 +1,242 @@
+"""The real app in a real browser: login, ask, sources, page image, modes, upload, and what a reader sees.
+
+The app runs in this process on a free loopback port over a temporary index; Debian's chromium
+drives it headless. Screenshots go to docs/screenshots/ when UPDATE_SCREENSHOTS=1, else to tmp.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from assistant.models import NO_EVIDENCE_ANSWER, Role
+from assistant.service import build_assistant
+from assistant.settings import load_settings
+from assistant.ui.app import build_app, serve
+from assistant.users import UserStore, open_users
+from tests.ui_fixtures import (
+    OPEN_CODE,
+    PDF_NAME,
+    RESTRICTED_CODE,
+    RESTRICTED_TITLE,
+    UPLOAD_NAME,
+    write_corpus,
+    write_upload,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+STAFF = ("馆员乙", "staff-pass-1")
+READER = ("读者甲", "reader-pass-1")
+WAIT = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    index_dir: Path
+    corpus: Path
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    root = tmp_path_factory.mktemp("ui-browser")
+    settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port())
+    users: UserStore = open_users(settings)
+    users.add_user(STAFF[0], STAFF[1], Role.STAFF)
+    users.add_user(READER[0], READER[1], Role.READER)
+    assistant = build_assistant(settings)
+    assert assistant.ingest([write_corpus(root / "corpus")]).ok
+    demo = build_app(assistant, users, exports_dir=root / "exports")
+    serve(demo, users, settings, prevent_thread_lock=True)
+    try:
+        yield App(f"http://{settings.host}:{settings.port}/", settings.index_dir, root / "corpus")
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+    options.add_argument(f"--user-data-dir={profile.name}")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = ROOT / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+class Waiter:
+    """WebDriverWait whose timeout says what was awaited and what the page showed instead."""
+
+    def __init__(self, driver: WebDriver) -> None:
+        self.driver = driver
+
+    def until(self, condition: Callable[[WebDriver], Any], what: str = "") -> Any:
+        try:
+            return WebDriverWait(self.driver, WAIT).until(condition)
+        except TimeoutException:
+            body = self.driver.find_element(By.TAG_NAME, "body").text
+            pytest.fail(f"timed out waiting for {what or condition}; the page showed:\n{body[-1500:]}")
+
+
+def wait(driver: WebDriver) -> Waiter:
+    return Waiter(driver)
+
+
+def text_in(element_id: str, text: str) -> Callable[[WebDriver], bool]:
+    return ec.text_to_be_present_in_element((By.ID, element_id), text)
+
+
+def log_in(driver: WebDriver, url: str, user: tuple[str, str], screenshot: Path | None = None) -> None:
+    driver.delete_all_cookies()
+    driver.get(url)
+    form = ec.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]"))
+    password = wait(driver).until(form, "the login form")
+    assert "用户名" in driver.find_element(By.TAG_NAME, "body").text  # Gradio's login page, in Chinese
+    name = driver.find_element(By.CSS_SELECTOR, "input[type=text]")
+    name.send_keys(user[0])
+    password.send_keys(user[1])
+    wait(driver).until(lambda _: name.get_attribute("value") == user[0], "the typed user name")
+    if screenshot:
+        driver.save_screenshot(str(screenshot))
+    driver.find_element(By.XPATH, "//button[normalize-space()='登录']").click()
+    wait(driver).until(text_in("who", user[0]), f"{user[0]} logged in")
+    wait(driver).until(text_in("status-line", "文档"), "the status line")
+
+
+def ask(driver: WebDriver, question: str, expect: str) -> str:
+    """Ask and wait until the last reply contains `expect`; return the chat's text."""
+    box = driver.find_element(By.CSS_SELECTOR, "#question textarea")
+    box.send_keys(question)
+    driver.find_element(By.ID, "ask").click()
+    wait(driver).until(text_in("chat", question), f"question {question!r} in the chat")
+    wait(driver).until(
+        lambda d: expect in d.find_elements(By.CSS_SELECTOR, "#chat .message")[-1].text, f"{expect!r} in the reply"
+    )
+    return driver.find_element(By.ID, "chat").text
+
+
+def fetch(driver: WebDriver, url: str) -> tuple[int, str]:
+    """GET a URL from inside the logged-in page (its cookies), as (status, text)."""
+    return tuple(
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(async r => done([r.status, await r.text()])).catch(e => done([0, String(e)]));",
+            url,
+        )
+    )
+
+
+def file_route(app: App, path: Path) -> str:
+    return f"{app.url}gradio_api/file={path}"
+
+
+def test_staff_asks_opens_a_source_switches_mode_and_uploads(
+    app: App, browser: WebDriver, shots: Path, tmp_path: Path
+) -> None:
+    log_in(browser, app.url, STAFF, shots / "login.png")
+    assert "馆员" in browser.find_element(By.ID, "who").text
+    assert "文档 3 个" in browser.find_element(By.ID, "status-line").text
+
+    ask(browser, "2022年数字化扫描多少页", "8600")
+    assert f"{PDF_NAME}，第1页" in browser.find_element(By.ID, "sources").text
+    browser.save_screenshot(str(shots / "chat.png"))
+
+    browser.find_element(By.XPATH, "//*[@id='pick']//label[contains(., '第1页')]").click()
+    image = wait(browser).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#page img")), "the page image")
+    wait(browser).until(lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 800, "image loaded")
+    assert "底色标出引用段落" in browser.find_element(By.ID, "page-caption").text
+    browser.save_screenshot(str(shots / "source-page.png"))
+
+    browser.find_element(By.XPATH, "//*[@id='mode']//label[contains(., '起草')]").click()
+    ask(browser, "2023年接待查档多少人次", "1234人次")
+    assert "【起草】" in browser.find_elements(By.CSS_SELECTOR, "#chat .message")[-1].text
+
+    browser.find_element(By.ID, "export").click()
+    wait(browser).until(text_in("exported", ".docx"), "the exported files")
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#exported a[href]")]
+    markdown = next(link for link in links if link.endswith(".md"))
+    status, text = fetch(browser, markdown)
+    assert status == 200
+    assert "- 模式：起草" in text and "1234人次" in text and "## 出处" in text
+
+    upload = write_upload(tmp_path / "incoming")
+    browser.find_element(By.CSS_SELECTOR, "#upload-files input[type=file]").send_keys(str(upload))
+    wait(browser).until(text_in("upload-files", UPLOAD_NAME[:8]), "the chosen file")
+    browser.find_element(By.ID, "upload").click()
+    wait(browser).until(text_in("upload-result", f"✓ {UPLOAD_NAME}：已导入"), "ingest")
+    wait(browser).until(text_in("status-line", "文档 4 个"), "the new count")
+
+    browser.find_element(By.XPATH, "//*[@id='mode']//label[contains(., '问答')]").click()
+    ask(browser, "2024年消防演练组织了几次", "3次")
+    assert UPLOAD_NAME in browser.find_element(By.ID, "sources").text
+
+    ask(browser, RESTRICTED_CODE, RESTRICTED_TITLE)  # staff are cleared for 控制使用
+    assert RESTRICTED_CODE in browser.find_element(By.ID, "sources").text
+
+
+def test_reader_sees_no_restricted_record_and_no_upload(app: App, browser: WebDriver) -> None:
+    log_in(browser, app.url, READER)
+    assert "读者" in browser.find_element(By.ID, "who").text
+    assert not browser.find_elements(By.ID, "upload-panel")
+    assert not browser.find_elements(By.CSS_SELECTOR, "input[type=file]")
+
+    ask(browser, OPEN_CODE, OPEN_CODE)  # open records are shown to readers
+    ask(browser, "劳动模范评选的请示", NO_EVIDENCE_ANSWER)
+    ask(browser, f"{RESTRICTED_CODE}是什么档案", NO_EVIDENCE_ANSWER)
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert RESTRICTED_TITLE not in page
+    assert page.count(RESTRICTED_CODE) == 1  # only inside the reader's own question
+    assert RESTRICTED_CODE not in browser.find_element(By.ID, "sources").text
+
+    # The file route serves no source, upload or index file, only what an answer produced.
+    for path in (app.corpus / PDF_NAME, app.index_dir / "assistant.sqlite3", app.index_dir / "users.json"):
+        assert path.is_file()
+        status, _ = fetch(browser, file_route(app, path))
+        assert status == 403, path

@@ -1,0 +1,162 @@
+"""The users file: salted hashes, roles, the first admin, and the `users` CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from assistant.models import Role
+from assistant.settings import load_settings
+from assistant.users import ADMIN_NAME, User, UserError, UserStore, ensure_admin, open_users, users_path
+from assistant.users_cli import users_app
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> UserStore:
+    return open_users(load_settings(index_dir=tmp_path / "idx"))
+
+
+def test_users_file_lives_in_the_index_dir(tmp_path: Path) -> None:
+    settings = load_settings(index_dir=tmp_path / "idx")
+    assert users_path(settings) == tmp_path / "idx" / "users.json"
+    assert not users_path(settings).exists()  # nothing is written until a user is added
+
+
+def test_add_verify_and_role(store: UserStore) -> None:
+    store.add_user("王芳", "correct-horse", Role.STAFF)
+    store.add_user("reader1", "reader-pass", "reader")
+
+    assert store.verify("王芳", "correct-horse")
+    assert not store.verify("王芳", "correct-hors")
+    assert not store.verify("王芳", "")
+    assert not store.verify("nobody", "correct-horse")
+    assert store.role_of("王芳") is Role.STAFF
+    assert store.role_of("reader1") is Role.READER
+    assert store.role_of("nobody") is None
+    assert store.role_of(None) is None
+    assert store.list() == [User("reader1", Role.READER), User("王芳", Role.STAFF)]
+
+
+def test_passwords_are_salted_hashes_in_a_private_file(store: UserStore) -> None:
+    store.add_user("a", "same-password", Role.STAFF)
+    store.add_user("b", "same-password", Role.STAFF)
+
+    text = store.path.read_text(encoding="utf-8")
+    assert "same-password" not in text
+    users = json.loads(text)["users"]
+    assert users["a"]["salt"] != users["b"]["salt"]
+    assert users["a"]["hash"] != users["b"]["hash"]
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_refuses_bad_names_passwords_roles_and_duplicates(store: UserStore) -> None:
+    store.add_user("staff1", "long-enough", Role.STAFF)
+    with pytest.raises(UserError, match="已存在"):
+        store.add_user("staff1", "another-pass", Role.ADMIN)
+    with pytest.raises(UserError, match="至少"):
+        store.add_user("short", "1234567", Role.STAFF)
+    with pytest.raises(UserError, match="空格"):
+        store.add_user("has space", "long-enough", Role.STAFF)
+    with pytest.raises(UserError, match="未知角色"):
+        store.add_user("x", "long-enough", "boss")
+    assert [u.name for u in store.list()] == ["staff1"]
+
+
+def test_replace_changes_password_and_role(store: UserStore) -> None:
+    store.add_user("staff1", "old-password", Role.STAFF)
+    store.add_user("staff1", "new-password", Role.ADMIN, replace=True)
+    assert store.verify("staff1", "new-password")
+    assert not store.verify("staff1", "old-password")
+    assert store.role_of("staff1") is Role.ADMIN
+
+
+def test_remove(store: UserStore) -> None:
+    store.add_user("staff1", "long-enough", Role.STAFF)
+    store.remove("staff1")
+    assert store.role_of("staff1") is None
+    assert not store.verify("staff1", "long-enough")
+    with pytest.raises(UserError, match="没有用户"):
+        store.remove("staff1")
+
+
+def test_corrupt_file_is_one_sentence(store: UserStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UserError, match="无法读取"):
+        store.role_of("x")
+
+
+def test_ensure_admin_only_when_there_are_no_users(store: UserStore) -> None:
+    password = ensure_admin(store)
+    assert password and len(password) >= 12
+    assert store.verify(ADMIN_NAME, password)
+    assert store.role_of(ADMIN_NAME) is Role.ADMIN
+    assert ensure_admin(store) is None
+    assert len(store) == 1
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    """A root app with the same callback contract as assistant.cli: ctx.obj["index_dir"]."""
+    root = typer.Typer()
+
+    @root.callback()
+    def main(ctx: typer.Context, index_dir: Path = typer.Option(None, "--index-dir")) -> None:  # noqa: B008
+        ctx.obj = {"index_dir": index_dir}
+
+    root.add_typer(users_app, name="users")
+    return root
+
+
+def test_users_cli_add_list_remove(cli: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    index = tmp_path / "idx"
+    store = UserStore(index / "users.json")
+
+    result = runner.invoke(
+        cli,
+        ["--index-dir", str(index), "users", "add", "staff1", "--role", "staff"],
+        input="pass-word-1\npass-word-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "已保存用户 staff1（馆员）" in result.output
+    assert store.verify("staff1", "pass-word-1")
+
+    result = runner.invoke(
+        cli, ["--index-dir", str(index), "users", "add", "r1", "--role", "reader", "--password", "reader-pass"]
+    )
+    assert result.exit_code == 0, result.output
+
+    result = runner.invoke(cli, ["--index-dir", str(index), "users", "list"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["r1\treader\t读者", "staff1\tstaff\t馆员"]
+
+    result = runner.invoke(cli, ["--index-dir", str(index), "users", "remove", "r1"])
+    assert result.exit_code == 0
+    assert store.role_of("r1") is None
+
+
+def test_users_cli_errors_are_one_sentence(cli: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    index = tmp_path / "idx"
+    result = runner.invoke(cli, ["--index-dir", str(index), "users", "add", "x", "--password", "short"])
+    assert result.exit_code == 1
+    assert "错误：密码至少需要 8 个字符" in result.output
+    assert "Traceback" not in result.output
+
+    result = runner.invoke(cli, ["--index-dir", str(index), "users", "remove", "ghost"])
+    assert result.exit_code == 1
+    assert "错误：没有用户 ghost" in result.output
+
+    result = runner.invoke(
+        cli,
+        ["--index-dir", str(index), "users", "add", "y"],
+        input="pass-word-1\nother-word\npass-word-2\npass-word-2\n",
+    )
+    assert result.exit_code == 0
+    assert UserStore(index / "users.json").verify("y", "pass-word-2")
