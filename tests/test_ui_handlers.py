@@ -115,19 +115,8 @@ def test_no_evidence_says_so_without_sources(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(("label", "mode"), [("问答", "ask"), ("起草", "draft"), ("入门", "onboard"), (None, "ask")])
-def test_mode_reaches_the_assistant(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, label: str | None, mode: str
-) -> None:
-    seen: list[str] = []
-    real = assistant.ask
-
-    def spy(*args: object, **kwargs: object) -> object:
-        seen.append(str(kwargs["mode"]))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(assistant, "ask", spy)
+def test_mode_reaches_the_assistant(assistant: Assistant, label: str | None, mode: str) -> None:
     result = h.ask(assistant, STAFF, "2023年接待查档多少人次", [], label)
-    assert seen == [mode]
     assert result.turn.mode == mode
     reply = result.history[-1]["content"]
     assert "1234人次" in reply
@@ -244,3 +233,23 @@ def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_pa
     assert f"＝ {UPLOAD_NAME}：内容未变化，已跳过" in again.message
     with pytest.raises(h.UIError, match="请先选择"):
         h.upload(assistant, STAFF, [], uploads)
+
+
+def test_streamed_answers_arrive_piece_by_piece_then_with_sources(
+    assistant: Assistant, fake_llm, llm_settings  # noqa: ANN001 - fixtures from conftest_llm
+) -> None:
+    from llm_server import Reply
+
+    settings = llm_settings.model_copy(update={"index_dir": assistant.settings.index_dir})
+    streaming = build_assistant(settings)
+    fake_llm.script(Reply(chunks=["2022年完成", "数字化扫描", "8600页[1]。"]))
+    earlier = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好。"}]
+    fake_llm.script("2022年数字化扫描多少页")  # the condensed question comes first
+    fake_llm.replies.rotate(1)
+    results = list(h.ask_stream(streaming, STAFF, "2022年数字化扫描多少页", earlier, "问答"))
+    partial, final = results[:-1], results[-1]
+    assert [r.turn for r in partial] == [None, None, None]
+    assert partial[-1].history[-1]["content"].startswith("2022年完成数字化扫描8600页[1]")
+    assert final.turn is not None and final.turn.answer.generated_by == "test-model"
+    assert "8600" in final.sources and final.choices
+    assert h.conversation(final.history)[-1][0] == "2022年数字化扫描多少页"

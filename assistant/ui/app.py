@@ -67,6 +67,12 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
         with gr.Row():
             with gr.Column(scale=3):
                 mode = gr.Radio(list(h.MODES), value=h.DEFAULT_MODE, label="模式", elem_id="mode")
+                figures = gr.Textbox(
+                    label="本年度数字（起草时填写，如：2024年接待查档1500人次）",
+                    visible=False,
+                    lines=2,
+                    elem_id="figures",
+                )
                 chatbot = gr.Chatbot(
                     label="对话",
                     height=420,
@@ -120,19 +126,18 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
                 me = principal(request)
                 return h.welcome(me), h.status_line(assistant), gr.update(visible=h.can_upload(me))
 
-        def on_ask(text, history, mode_label, fonds_, from_, to_, kinds_, request: gr.Request):
+        def on_ask(text, history, mode_label, fonds_, from_, to_, kinds_, figures_, request: gr.Request):
             with _friendly():
-                result = h.ask(assistant, principal(request), text, history, mode_label, fonds_, from_, to_, kinds_)
-            return (
-                result.history,
-                "",
-                result.turn,
-                result.sources,
-                gr.update(choices=result.choices, value=None),
-                None,
-                "",
-                None,
-            )
+                me = principal(request)
+                results = h.ask_stream(
+                    assistant, me, text, history, mode_label, fonds_, from_, to_, kinds_, figures_ or ""
+                )
+                for result in results:
+                    if result.turn is None:  # still streaming: only the chat changes
+                        yield result.history, "", gr.update(), result.sources, gr.update(), None, "", None
+                        continue
+                    choices = gr.update(choices=result.choices, value=None)
+                    yield result.history, "", result.turn, result.sources, choices, None, "", None
 
         def on_pick(last, choice, request: gr.Request):
             with _friendly():
@@ -152,7 +157,8 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
             return result.message, h.status_line(assistant), None
 
         demo.load(on_load, outputs=[who, status, upload_panel], **_PRIVATE)
-        ask_inputs = [question, chatbot, mode, fonds, year_from, year_to, kinds]
+        ask_inputs = [question, chatbot, mode, fonds, year_from, year_to, kinds, figures]
+        mode.change(lambda label: gr.update(visible=h.mode_value(label) == "draft"), [mode], [figures], **_PRIVATE)
         ask_outputs = [chatbot, question, turn, sources, pick, page, caption, exported]
         send.click(on_ask, ask_inputs, ask_outputs, **_PRIVATE)
         question.submit(on_ask, ask_inputs, ask_outputs, **_PRIVATE)

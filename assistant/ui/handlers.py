@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class Turn:
 @dataclass(frozen=True)
 class AskResult:
     history: list[Message]
-    turn: Turn
+    turn: Turn | None  # None while the answer is still being written
     sources: str
     choices: list[tuple[str, str]]
 
@@ -134,9 +134,49 @@ def mode_label(mode: str) -> str:
     return next((label for label, value in MODES.items() if value == mode), DEFAULT_MODE)
 
 
-def run_mode(assistant: Assistant, mode: Mode, question: str, principal: Principal, filters: Filters) -> Answer:
-    """The one place a mode value turns into a call (streaming via `ask_stream` would go here too)."""
-    return assistant.ask(question, principal, filters, mode=mode)
+def run_mode(
+    assistant: Assistant,
+    mode: Mode,
+    question: str,
+    principal: Principal,
+    filters: Filters,
+    history: Sequence[tuple[str, str]] = (),
+    figures: str = "",
+) -> Iterator[str | Answer]:
+    """The one place a mode value turns into a call: text pieces while a model writes, then the Answer."""
+    return assistant.ask_stream(question, principal, filters, mode=mode, history=history, figures=figures)
+
+
+def ask_stream(
+    assistant: Assistant,
+    principal: Principal,
+    question: str,
+    history: list[Message] | None,
+    mode_label: str | None,
+    fonds: str | None = None,
+    year_from: float | None = None,
+    year_to: float | None = None,
+    kinds: Sequence[str] | None = None,
+    figures: str = "",
+) -> Iterator[AskResult]:
+    """Partial results while a model streams (turn None), then the final result."""
+    question = (question or "").strip()
+    if not question:
+        raise UIError("请输入问题。")
+    mode = mode_value(mode_label)
+    filters = build_filters(fonds, year_from, year_to, kinds)
+    asked = [*(history or []), {"role": "user", "content": question}]
+    written = ""
+    answer: Answer | None = None
+    for event in run_mode(assistant, mode, question, principal, filters, conversation(history), figures):
+        if isinstance(event, Answer):
+            answer = event
+        else:
+            written += event
+            yield AskResult([*asked, {"role": "assistant", "content": written + " ▌"}], None, "正在生成回答……", [])
+    assert answer is not None
+    final = [*asked, {"role": "assistant", "content": chat_text(answer, mode)}]
+    yield AskResult(final, Turn(principal.name, mode, answer), render_sources(answer), citation_choices(answer))
 
 
 def ask(
@@ -149,18 +189,26 @@ def ask(
     year_from: float | None = None,
     year_to: float | None = None,
     kinds: Sequence[str] | None = None,
+    figures: str = "",
 ) -> AskResult:
-    question = (question or "").strip()
-    if not question:
-        raise UIError("请输入问题。")
-    mode = mode_value(mode_label)
-    answer = run_mode(assistant, mode, question, principal, build_filters(fonds, year_from, year_to, kinds))
-    history = [
-        *(history or []),
-        {"role": "user", "content": question},
-        {"role": "assistant", "content": chat_text(answer, mode)},
-    ]
-    return AskResult(history, Turn(principal.name, mode, answer), render_sources(answer), citation_choices(answer))
+    """The final result of `ask_stream`."""
+    results = ask_stream(assistant, principal, question, history, mode_label, fonds, year_from, year_to, kinds, figures)
+    return list(results)[-1]
+
+
+def conversation(history: list[Message] | None, turns: int = 3) -> list[tuple[str, str]]:
+    """The last (question, answer) pairs of the chat, for rewriting a follow-up question."""
+    pairs: list[tuple[str, str]] = []
+    pending: str | None = None
+    for message in history or []:
+        content = message.get("content")
+        text = content if isinstance(content, str) else ""
+        if message.get("role") == "user":
+            pending = text
+        elif message.get("role") == "assistant" and pending is not None:
+            pairs.append((pending, text))
+            pending = None
+    return pairs[-turns:]
 
 
 def chat_text(answer: Answer, mode: str) -> str:
