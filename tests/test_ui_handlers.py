@@ -236,7 +236,7 @@ def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_pa
 
 
 def test_streamed_answers_arrive_piece_by_piece_then_with_sources(
-    assistant: Assistant, fake_llm, llm_settings  # noqa: ANN001 - fixtures from conftest_llm
+    assistant: Assistant, fake_llm, llm_settings
 ) -> None:
     from llm_server import Reply
 
