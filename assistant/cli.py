@@ -218,6 +218,28 @@ def doctor_command(
         raise typer.Exit(1)
 
 
+audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("export")
+@friendly_errors
+def audit_export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
+    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01")] = None,
+) -> None:
+    """把利用登记导出为 CSV（Excel 可直接打开）。"""
+    from assistant import audit
+    from assistant.index import db
+
+    settings = _settings(ctx)
+    conn = db.connect(settings.index_dir / "assistant.sqlite3")
+    audit.create(conn)
+    count = audit.export_csv(conn, out, since)
+    typer.echo(f"已导出 {count} 条利用登记到 {out}")
+
+
 @app.command("chat")
 @friendly_errors
 def chat_command(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant import catalogue_search
+from assistant import audit, catalogue_search
 from assistant.access import clearance
 from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
 from assistant.answer.draft import evidence_pack, section_hint
@@ -126,6 +126,7 @@ class Assistant:
         answer.timings_ms.setdefault("answer", total - answer.timings_ms["retrieve"])
         # Counts only: the question and what was found may be above a log reader's clearance.
         log.debug("ask role=%s mode=%s status=%s", principal.role, mode, answer.status)
+        audit.record(self.index.conn, principal, mode, answer)
         yield answer
 
     def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import chromadb
 
+from assistant import audit
 from assistant.errors import IndexMismatchError
 from assistant.index import db, vectors
 from assistant.index.embeddings import Embedder, load_embedder
@@ -44,6 +45,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
         embedder=embedder,
         settings=settings,
     )
+    audit.create(index.conn)
     _check_or_record(index.conn, "embedding_model", embedder.name, settings)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
