@@ -22,6 +22,9 @@ import json
 import os
 import secrets
 import tempfile
+import threading
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,11 +60,38 @@ def _hash(password: str, salt: bytes, params: dict[str, int]) -> bytes:
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=params["n"], r=params["r"], p=params["p"], dklen=32)
 
 
+class LoginThrottle:
+    """At most `attempts` failed logins per user name in `window` seconds; then every attempt
+    fails until the window has passed, whatever the password. Kept in memory: per process."""
+
+    def __init__(self, attempts: int = 5, window: float = 600.0) -> None:
+        self.attempts = attempts
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            recent = self._recent(name)
+            return len(recent) >= self.attempts
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._recent(name).append(time.monotonic())
+
+    def _recent(self, name: str) -> deque[float]:
+        recent = self._failures[name]
+        while recent and time.monotonic() - recent[0] > self.window:
+            recent.popleft()
+        return recent
+
+
 class UserStore:
     """The users file. Every call re-reads it, so `users add` takes effect without a restart."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, throttle: LoginThrottle | None = None) -> None:
         self.path = path
+        self.throttle = throttle or LoginThrottle()
 
     def _load(self) -> dict[str, dict[str, object]]:
         try:
@@ -119,8 +149,18 @@ class UserStore:
         self._save(users)
 
     def verify(self, name: str, password: str) -> bool:
-        """True when the name exists and the password matches; the Gradio `auth` callable."""
-        record = self._load().get(name.strip())
+        """True when the name exists and the password matches; the Gradio `auth` callable.
+        Repeated failures for one name lock it out for a while (see `LoginThrottle`)."""
+        name = name.strip()
+        if self.throttle.blocked(name):
+            return False
+        if self._check(name, password):
+            return True
+        self.throttle.failed(name)
+        return False
+
+    def _check(self, name: str, password: str) -> bool:
+        record = self._load().get(name)
         if record is None:
             hmac.compare_digest(_hash(password, _DUMMY_SALT, _SCRYPT), bytes(32))
             return False

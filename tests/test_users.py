@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,14 @@ def test_users_cli_errors_are_one_sentence(cli: typer.Typer, tmp_path: Path) -> 
     )
     assert result.exit_code == 0
     assert UserStore(index / "users.json").verify("y", "pass-word-2")
+
+
+def test_repeated_failed_logins_lock_the_name_out(tmp_path: Path) -> None:
+    from assistant.users import LoginThrottle
+
+    store = UserStore(tmp_path / "users.json", LoginThrottle(attempts=3, window=0.5))
+    store.add_user("clerk", "right-password", Role.STAFF)
+    assert [store.verify("clerk", "wrong") for _ in range(3)] == [False, False, False]
+    assert store.verify("clerk", "right-password") is False  # locked, even with the right password
+    time.sleep(0.6)
+    assert store.verify("clerk", "right-password") is True
