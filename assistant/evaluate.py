@@ -20,6 +20,8 @@ from assistant.index import db
 from assistant.models import Answer, Principal, Role
 from assistant.service import Assistant
 
+NEGATIVE_TYPES = frozenset({"unanswerable", "restricted", "no_evidence", "leak"})
+
 
 @dataclass
 class ItemResult:
@@ -29,6 +31,7 @@ class ItemResult:
     citation_ok: bool | None
     status_ok: bool
     leaks: list[str]
+    expect_status: str
     answer: Answer
 
 
@@ -43,7 +46,7 @@ class EvalReport:
     def metrics(self) -> dict[str, float | int | None]:
         figures = [i for i in self.items if i.type == "figure"]
         answerable = [i for i in self.items if i.fact_ok is not None]
-        negatives = [i for i in self.items if i.type in {"unanswerable", "restricted"}]
+        negatives = [i for i in self.items if i.type in NEGATIVE_TYPES or i.expect_status == "no_evidence"]
         return {
             "questions": len(self.items),
             "fact_accuracy": self._share(i.fact_ok for i in answerable),
@@ -68,10 +71,46 @@ def load_gold(path: Path) -> list[dict[str, object]]:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
+            raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"评测集 {path} 第 {number} 行不是合法的 JSON：{exc.msg}") from exc
+        if not isinstance(raw, dict) or not (raw.get("question") or raw.get("q")):
+            raise ConfigError(f"评测集 {path} 第 {number} 行缺少 question 字段")
+        items.append(normalise_item(raw))
     return items
+
+
+# Other names gold files use for our fields (first match wins).
+_ALIASES = {
+    "question": ("question", "q", "问题"),
+    "expect_contains": ("expect_contains", "expected", "expected_answer", "answer_contains", "answer", "facts"),
+    "expect_source": ("expect_source", "source", "file", "expected_source"),
+    "expect_page": ("expect_page", "page", "expected_page"),
+    "expect_archival_code": ("expect_archival_code", "archival_code", "档号", "expected_archival_code"),
+    "expect_status": ("expect_status", "status", "expected_status"),
+    "forbidden": ("forbidden", "must_not_contain", "restricted"),
+    "role": ("role", "principal"),
+}
+
+
+def normalise_item(raw: dict[str, object]) -> dict[str, object]:
+    """A gold item in our field names, whichever of the usual names the file used."""
+    item: dict[str, object] = {"id": raw.get("id", ""), "type": raw.get("type", "")}
+    for field_name, names in _ALIASES.items():
+        item[field_name] = next((raw[n] for n in names if raw.get(n) not in (None, "")), None)
+    for list_field in ("expect_contains", "forbidden"):
+        value = item[list_field]
+        item[list_field] = [value] if isinstance(value, str | int | float) else list(value or [])  # type: ignore[arg-type]
+    item["expect_contains"] = [str(v) for v in item["expect_contains"]]  # type: ignore[union-attr]
+    unanswerable = raw.get("unanswerable") is True or raw.get("answerable") is False
+    if item["expect_status"] not in ("answered", "no_evidence"):
+        item["expect_status"] = "no_evidence" if unanswerable or item["type"] in NEGATIVE_TYPES else "answered"
+    item["role"] = item["role"] or "staff"
+    if not item["type"]:
+        item["type"] = (
+            "unanswerable" if item["expect_status"] == "no_evidence" else "figure" if item["expect_page"] else ""
+        )
+    return item
 
 
 def evaluate(assistant: Assistant, gold: list[dict[str, object]]) -> EvalReport:
@@ -96,6 +135,7 @@ def judge(assistant: Assistant, item: dict[str, object], role: Role, answer: Ans
         citation_ok=_citation_ok(item, answer) if expect_status == "answered" else None,
         status_ok=answer.status == expect_status,
         leaks=_leaks(assistant, item, role, answer),
+        expect_status=str(expect_status),
         answer=answer,
     )
 
