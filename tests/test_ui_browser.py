@@ -7,10 +7,8 @@ drives it headless. Screenshots go to docs/screenshots/ when UPDATE_SCREENSHOTS=
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +22,13 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from assistant.models import NO_EVIDENCE_ANSWER, Role
-from assistant.service import build_assistant
-from assistant.settings import load_settings
-from assistant.ui.app import build_app, serve
-from assistant.users import UserStore, open_users
+from tests.app_server import App, running_app
 from tests.ui_fixtures import (
     OPEN_CODE,
     PDF_NAME,
     RESTRICTED_CODE,
     RESTRICTED_TITLE,
     UPLOAD_NAME,
-    write_corpus,
     write_upload,
 )
 
@@ -44,35 +38,11 @@ READER = ("读者甲", "reader-pass-1")
 WAIT = 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class App:
-    url: str
-    index_dir: Path
-    corpus: Path
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    root = tmp_path_factory.mktemp("ui-browser")
-    settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port())
-    users: UserStore = open_users(settings)
-    users.add_user(STAFF[0], STAFF[1], Role.STAFF)
-    users.add_user(READER[0], READER[1], Role.READER)
-    assistant = build_assistant(settings)
-    assert assistant.ingest([write_corpus(root / "corpus")]).ok
-    demo = build_app(assistant, users, exports_dir=root / "exports")
-    serve(demo, users, settings, prevent_thread_lock=True)
-    try:
-        yield App(f"http://{settings.host}:{settings.port}/", settings.index_dir, root / "corpus")
-    finally:
-        demo.close()
+    users = [(*STAFF, Role.STAFF), (*READER, Role.READER)]
+    with running_app(tmp_path_factory.mktemp("ui-browser"), users) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

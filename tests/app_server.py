@@ -1,0 +1,60 @@
+"""Start the real app on a free loopback port over a temporary index, and stop it.
+
+    with running_app(tmp_path, [("读者甲", "reader-pass-1", Role.READER)]) as app:
+        httpx.get(app.url)
+
+The index holds the tiny corpus of `ui_fixtures` (a report, a catalogue with one 控制使用 row and a
+one-page PDF); the users are written to the index's users file before the app starts, exactly as
+`archive-assistant users add` would. The app runs in this process (`serve(..., prevent_thread_lock=True)`)
+and is closed on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.models import Role
+from assistant.service import build_assistant
+from assistant.settings import load_settings
+from assistant.ui.app import build_app, serve
+from assistant.users import open_users
+from tests.ui_fixtures import write_corpus
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class App:
+    url: str  # ends with "/"
+    index_dir: Path
+    corpus: Path
+    exports: Path
+
+
+@contextmanager
+def running_app(root: Path, users: Sequence[tuple[str, str, Role]]) -> Iterator[App]:
+    """The app served on 127.0.0.1:<free port> over an index of the fixture corpus under `root`."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port())
+    store = open_users(settings)
+    for name, password, role in users:
+        store.add_user(name, password, role)
+    assistant = build_assistant(settings)
+    corpus = write_corpus(root / "corpus")
+    assert assistant.ingest([corpus]).ok
+    exports = root / "exports"
+    demo = build_app(assistant, store, exports_dir=exports)
+    serve(demo, store, settings, prevent_thread_lock=True)
+    try:
+        yield App(f"http://{settings.host}:{settings.port}/", settings.index_dir, corpus, exports)
+    finally:
+        demo.close()
