@@ -29,6 +29,7 @@ from assistant.users import UserStore
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 8  # simultaneous events; a small office rarely has more people asking at once
+SESSION_CAPACITY = 500
 UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".csv", ".xlsx"]
 AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登录。"
 _UNEXPECTED = "处理请求时出错，请稍后再试；如果反复出现，请联系管理员查看日志。"
@@ -194,5 +195,7 @@ def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thre
         footer_links=["settings"],
         blocked_paths=[str(settings.index_dir.resolve())],
         max_file_size="200mb",
+        # Each page load keeps a session (~80 KB measured); a small office never needs 10,000.
+        state_session_capacity=SESSION_CAPACITY,
         prevent_thread_lock=prevent_thread_lock,
     )
