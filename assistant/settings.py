@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARCHIVE_ASSISTANT_", extra="ignore")
 
     index_dir: Path = Field(default_factory=default_index_dir)
+    # A Chroma server (`chroma run`) shared by several app processes; empty = vectors on local disk.
+    chroma_url: str = ""
 
     # Embeddings: a Chinese model by default; the shipped English model when it cannot load.
     embedding_model: str = "BAAI/bge-small-zh-v1.5"
@@ -75,6 +77,19 @@ class Settings(BaseSettings):
     # Web UI.
     host: str = "127.0.0.1"
     port: int = 7860
+
+    # OCR of scanned pages (see assistant/ingest/ocr.py and docs/benchmarks/ocr.md).
+    ocr_dpi: int = Field(default=150, ge=72, le=600)
+    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # A PDF page whose text layer has fewer CJK characters, letters and digits is OCR'd.
+    ocr_min_text_chars: int = 10
+    # Boxes scored below this are dropped as noise (stamps, smudges, bleed-through).
+    ocr_min_box_score: float = Field(default=0.5, ge=0, le=1)
+    # Pages whose mean confidence is below this are named in the ingest result for checking.
+    ocr_min_confidence: float = Field(default=0.8, ge=0, le=1)
+    # A scan named by a 档号 that is not in the catalogue yet: its record's open status is
+    # unknown, so until the catalogue row arrives (and re-links it) it is treated as this.
+    unlinked_scan_open_status: OpenStatus = "未审核"
 
     @field_validator("chunk_size")
     @classmethod

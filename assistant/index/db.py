@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS catalogue (
 CREATE INDEX IF NOT EXISTS catalogue_code ON catalogue(code_key, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds_key, year, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_source ON catalogue(source_id);
+-- Pages of a source that were read by OCR, with the recogniser's mean confidence.
+CREATE TABLE IF NOT EXISTS ocr_pages (
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    chars INTEGER NOT NULL,
+    PRIMARY KEY (source_id, page)
+);
 """
 
 _EXACT_DF_LIMIT = 2000
@@ -171,6 +179,21 @@ def insert_source(
             for r, chunk in zip(rows, chunks, strict=False)
         ],
     )
+
+
+def insert_ocr_pages(conn: sqlite3.Connection, source_id: str, pages: Iterable[tuple[int, float, int]]) -> None:
+    """Record (page, confidence, chars) of each OCR'd page (call inside insert_source's transaction;
+    deleting the source deletes them)."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO ocr_pages(source_id, page, confidence, chars) VALUES (?, ?, ?, ?)",
+        [(source_id, *page) for page in pages],
+    )
+
+
+def ocr_pages(conn: sqlite3.Connection, source_id: str) -> list[tuple[int, float, int]]:
+    """(page, confidence, chars) of a source's OCR'd pages, in page order."""
+    sql = "SELECT page, confidence, chars FROM ocr_pages WHERE source_id = ? ORDER BY page"
+    return [tuple(row) for row in conn.execute(sql, (source_id,))]
 
 
 def mark_complete(conn: sqlite3.Connection, source_id: str) -> None:

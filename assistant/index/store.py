@@ -40,7 +40,9 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     index = Index(
         db_path=settings.index_dir / "assistant.sqlite3",
         collection=vectors.open_collection(
-            settings.index_dir / "chroma", vectors.collection_name(embedder.name, settings.chunk_size)
+            settings.index_dir / "chroma",
+            vectors.collection_name(embedder.name, settings.chunk_size),
+            settings.chroma_url,
         ),
         embedder=embedder,
         settings=settings,

@@ -10,10 +10,12 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 
 from assistant.codes import fonds_key
+from assistant.errors import ConfigError
 from assistant.models import Chunk, Filters
 
 
@@ -22,9 +24,29 @@ def collection_name(model: str, chunk_size: int) -> str:
     return f"chunks-{digest}"
 
 
-def open_collection(path: Path, name: str) -> chromadb.Collection:
-    client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
+def open_collection(path: Path, name: str, server_url: str = "") -> chromadb.Collection:
+    """The collection on disk under `path`, or on a Chroma server (`chroma run`) when
+    `server_url` is set, so that several app processes or machines share one index."""
+    if server_url:
+        client = _http_client(server_url)
+    else:
+        client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
     return client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+
+
+def _http_client(url: str) -> chromadb.ClientAPI:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"Chroma 服务地址无效：{url}（应形如 http://127.0.0.1:8000）")
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=chromadb.Settings(anonymized_telemetry=False),
+        )
+    except Exception as exc:  # connection refused, DNS, TLS: all mean "not reachable from here"
+        raise ConfigError(f"无法连接 Chroma 服务 {parts.scheme}://{parts.netloc}：{type(exc).__name__}") from exc
 
 
 def metadata_of(chunk: Chunk) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from assistant.access import access_level
 from assistant.codes import clean_code_text, code_key, fonds_of
 from assistant.errors import IngestError
-from assistant.ingest.loaders import year_of
+from assistant.ingest.loaders import check_not_empty, year_of
 from assistant.models import CELL_SEPARATOR, LABEL_SEPARATOR, CatalogueRow
 
 CATALOGUE_SUFFIXES = {".csv", ".xlsx"}
@@ -75,6 +75,7 @@ _HEADER_SCAN_ROWS = 15
 
 
 def load_catalogue(path: Path) -> list[CatalogueRow]:
+    check_not_empty(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         sheets = {"": list(csv.reader(io.StringIO(_decode_csv(path))))}

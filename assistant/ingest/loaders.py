@@ -2,7 +2,8 @@
 
 Each returns a `LoadedDocument`: lines with their 1-based page numbers (PDF) and, where the
 format marks them, heading levels (DOCX styles, Markdown `#`). Scanned pages come back empty
-(OCR is a later stage). Foreign exceptions are wrapped into `IngestError` naming the file.
+here; `assistant.ingest.scans` OCRs them and rebuilds the document with `document_of`.
+Foreign exceptions are wrapped into `IngestError` naming the file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 from assistant.errors import IngestError
 from assistant.models import Line, LoadedDocument
 
+# A plain-text report is a few hundred KB; tens of MB is an export gone wrong, and would take
+# hours to segment and embed. Refuse it with a message rather than hang the run.
+MAX_TEXT_BYTES = 20 * 2**20
 TEXT_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
 GUIDE_WORDS = ("指南", "手册", "入门", "须知", "介绍", "guide")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -22,6 +26,7 @@ _PAGE_FOOTER = re.compile(
 
 
 def load_document(path: Path) -> LoadedDocument:
+    check_not_empty(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         lines = _pdf_lines(path)
@@ -33,6 +38,12 @@ def load_document(path: Path) -> LoadedDocument:
         lines = [Line(text=t) for t in _read_text(path).splitlines()]
     else:
         raise IngestError(path, f"不支持的文件类型 {suffix}")
+    return document_of(path, lines)
+
+
+def document_of(path: Path, lines: list[Line]) -> LoadedDocument:
+    """The document made of these lines: blank lines and page footers dropped, title, kind and
+    year from the file name (or the first line)."""
     lines = [line for line in lines if line.text.strip() and not _PAGE_FOOTER.match(line.text)]
     title = _title_of(path, lines)
     return LoadedDocument(
@@ -69,7 +80,7 @@ def _kind_of(path: Path, title: str) -> str:
 
 
 def _read_text(path: Path) -> str:
-    data = _read_bytes(path)
+    data = _read_bytes(path, MAX_TEXT_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -78,8 +89,21 @@ def _read_text(path: Path) -> str:
     raise IngestError(path, "文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）")
 
 
-def _read_bytes(path: Path) -> bytes:
+def check_not_empty(path: Path) -> None:
     try:
+        empty = path.stat().st_size == 0
+    except OSError as exc:
+        raise IngestError(path, f"无法读取文件：{exc.strerror or exc}") from exc
+    if empty:
+        raise IngestError(path, "文件为空（0 字节）")
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    try:
+        if limit is not None and (size := path.stat().st_size) > limit:
+            raise IngestError(
+                path, f"文件过大（{size / 2**20:.0f} MB，文本文件上限 {limit // 2**20} MB），请拆分后再导入"
+            )
         return path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"无法读取文件：{exc.strerror or exc}") from exc

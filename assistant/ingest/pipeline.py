@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -19,15 +20,29 @@ from assistant.access import access_level
 from assistant.errors import IngestError
 from assistant.index import db, vectors
 from assistant.index.store import Index
+from assistant.ingest import scans
 from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, load_catalogue
 from assistant.ingest.chunking import chunk_catalogue_row, chunk_document
 from assistant.ingest.loaders import TEXT_SUFFIXES, load_document
+from assistant.ingest.ocr import OcrPage
 from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | CATALOGUE_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | CATALOGUE_SUFFIXES | scans.IMAGE_SUFFIXES
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class _Parsed:
+    title: str
+    year: int | None
+    kind: str
+    chunks: list[Chunk]
+    rows: list[CatalogueRow] = field(default_factory=list)
+    ocr: list[OcrPage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for FileResult.message
+    warnings: list[str] = field(default_factory=list)  # also logged
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -37,7 +52,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                p
+                scans.source_of(p)  # page images of a 档号 folder are one source: the folder
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
@@ -45,7 +60,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             )
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
+                files.append(scans.source_of(path))
             else:
                 problems.append(
                     FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}")
@@ -74,7 +89,7 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
 def ingest_file(index: Index, path: Path) -> FileResult:
     key = str(path.resolve())
     try:
-        content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        content_hash = scans.content_hash(path)  # a 档号 folder hashes its page images
     except OSError as exc:
         return FileResult(key, "failed", message=f"{path}: 无法读取文件（{exc.strerror or exc}）")
     stored = db.source_state(index.conn, key)
@@ -82,11 +97,13 @@ def ingest_file(index: Index, path: Path) -> FileResult:
         return FileResult(key, "unchanged")
     source_id = hashlib.sha256(key.encode()).hexdigest()[:16]
     try:
-        title, year, kind, chunks, rows = _parse(index, path, source_id)
+        parsed = _parse(index, path, source_id)
     except IngestError as exc:
         return FileResult(key, "failed", message=str(exc))
+    chunks = parsed.chunks
     if not chunks:
-        return FileResult(key, "failed", message=f"{path}: 没有可提取的文字（可能是扫描件，需要 OCR）")
+        ocr = f"（已文字识别 {len(parsed.ocr)} 页，仍未识别出文字）" if parsed.ocr else ""
+        return FileResult(key, "failed", message=f"{path}: 没有可提取的文字{ocr}")
     embeddings = _embed(index, chunks)
     with index.conn:  # one transaction: the old version goes, the new one comes as 'pending'
         index.conn.execute("BEGIN")
@@ -96,30 +113,41 @@ def ingest_file(index: Index, path: Path) -> FileResult:
             source_id=source_id,
             path=key,
             name=path.name,
-            kind=kind,
+            kind=parsed.kind,
             content_hash=content_hash,
-            title=title,
-            year=year,
+            title=parsed.title,
+            year=parsed.year,
             chunks=chunks,
-            rows=rows,
+            rows=parsed.rows,
         )
+        db.insert_ocr_pages(index.conn, source_id, [(p.page, p.confidence, p.chars) for p in parsed.ocr])
     # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
     vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, chunks, embeddings)
     db.mark_complete(index.conn, source_id)
-    return FileResult(key, "ingested", chunks=len(chunks))
+    if parsed.rows:  # scans ingested before this catalogue now get their rows' access level
+        scans.relink(index, parsed.rows)
+    for warning in parsed.warnings:
+        log.warning("%s: %s", path, warning)
+    return FileResult(key, "ingested", chunks=len(chunks), message="；".join(parsed.notes + parsed.warnings))
 
 
-def _parse(index: Index, path: Path, source_id: str) -> tuple[str, int | None, str, list[Chunk], list[CatalogueRow]]:
+def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
     settings = index.settings
     if path.suffix.lower() in CATALOGUE_SUFFIXES:
         rows = load_catalogue(path)
         chunks = [chunk_catalogue_row(r, source_id, path.name, i) for i, r in enumerate(rows)]
-        return path.stem, None, "catalogue", chunks, rows
+        return _Parsed(path.stem, None, "catalogue", chunks, rows)
+    if scans.is_scan_source(path):  # PDFs (textless pages are OCR'd), page images, 档号 folders
+        scan = scans.load_scan(path, settings)
+        link = scans.find_link(index.conn, scan.code) if scan.code else None
+        doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings)
+        notes, warnings = scans.scan_notes(scan, link, settings)
+        return _Parsed(doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings)
     doc = load_document(path)
     access = access_level(settings.document_open_status, "")
     chunks = chunk_document(doc, source_id, path.name, access, settings.chunk_size, settings.chunk_min)
-    return doc.title, doc.year, doc.kind, chunks, []
+    return _Parsed(doc.title, doc.year, doc.kind, chunks)
 
 
 def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:

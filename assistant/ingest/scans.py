@@ -1,0 +1,292 @@
+"""Sources that may be scans, and their link (挂接) to the catalogue row of their 档号.
+
+A source is a PDF (any of its pages may lack a text layer), a page image (.jpg .png .tif …, a
+multi-page TIFF being one page per frame), or a folder named by a 档号 holding page images:
+page n is image n in name order (`0001.jpg`, `0002.jpg`; `2.jpg` sorts before `10.jpg`).
+
+A source named by a 档号 (`38-1-0045.pdf`, `38-1-0045.tif`, `38-1-0045/0001.jpg`) is the record
+of that 档号: its chunks carry the catalogue row's fonds, 档号 and access level, so a scan of a
+控制使用 record is as invisible to a reader as its catalogue row. When the row is not in the
+catalogue yet the scan is "unlinked" and treated as `settings.unlinked_scan_open_status`
+(未审核 by default: its real status is unknown). Ingesting a catalogue re-links the scans of its
+rows (`relink`): their access level, fonds and 档号 follow the row from then on. Not redone on
+re-link: the context header (title and year from the row), which the next change of the scan
+file brings.
+
+>>> code_of_name("38-1-0045")
+'38-1-0045'
+>>> code_of_name("2023年度工作总结") is None
+True
+
+Deliberately not handled: a name with more than the 档号 (`38-1-0045 招工请示.pdf`), codes
+written with `_` for `-`, and nested folders (only images directly inside a 档号 folder count).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.access import access_level
+from assistant.codes import clean_code_text, code_key, codes_in, fonds_key, fonds_of
+from assistant.errors import IngestError
+from assistant.index import db, vectors
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import document_of, load_document
+from assistant.ingest.ocr import OcrPage, PageRef, ocr_pages, text_chars
+from assistant.models import CatalogueRow, Chunk, Line, LoadedDocument
+
+if TYPE_CHECKING:
+    from assistant.index.store import Index
+    from assistant.settings import Settings
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A loaded source: its document (text layer and OCR merged), the pages OCR'd, its 档号."""
+
+    doc: LoadedDocument
+    ocr: list[OcrPage]
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a scan takes from its catalogue row."""
+
+    archival_code: str
+    fonds: str | None
+    title: str
+    year: int | None
+    access_level: int
+
+
+# ---- which files make a source, and its 档号 ------------------------------------------------------
+
+
+def code_of_name(name: str) -> str | None:
+    """The 档号 a file or folder name is, as written; None when the name is anything else."""
+    found = codes_in(name)
+    return name.strip() if len(found) == 1 and found[0] == clean_code_text(name).strip() else None
+
+
+def scan_code(path: Path) -> str | None:
+    """The 档号 a source is named by: its own name, or the 档号 folder it lies in."""
+    if path.is_dir():
+        return code_of_name(path.name)
+    return code_of_name(path.stem) or code_of_name(path.parent.name)
+
+
+def source_of(path: Path) -> Path:
+    """The source a file belongs to: a page image in a 档号 folder is a page of the folder."""
+    if path.suffix.lower() in IMAGE_SUFFIXES and code_of_name(path.parent.name):
+        return path.parent
+    return path
+
+
+def is_scan_source(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in SCAN_SUFFIXES
+
+
+def folder_images(folder: Path) -> list[Path]:
+    """The page images of a 档号 folder in page order (natural name order)."""
+    images = [
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    ]
+    return sorted(images, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name.lower())])
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a file, or of a 档号 folder's page images (their names and bytes, in order)."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for image in folder_images(path):
+        digest.update(f"{image.name}\0".encode())
+        digest.update(hashlib.sha256(image.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def load_scan(path: Path, settings: Settings) -> Scan:
+    """A PDF with its textless pages OCR'd, or page images OCR'd (an image file or a 档号 folder)."""
+    if path.suffix.lower() == ".pdf":
+        doc, pages = _pdf_document(path, settings)
+    else:
+        pages = ocr_pages(_image_refs(path), settings)
+        doc = document_of(path, _ocr_lines(pages))
+    return Scan(doc, pages, scan_code(path))
+
+
+def _pdf_document(path: Path, settings: Settings) -> tuple[LoadedDocument, list[OcrPage]]:
+    doc = load_document(path)  # the text layer
+    chars = Counter[int]()
+    for line in doc.lines:
+        chars[line.page or 0] += text_chars(line.text)
+    scanned = [p for p in range(1, _pdf_page_count(path) + 1) if chars[p] < settings.ocr_min_text_chars]
+    if not scanned:
+        return doc, []
+    read = ocr_pages([PageRef(str(path), p - 1, p, is_pdf=True) for p in scanned], settings)
+    # OCR replaces a page's few text-layer lines (a header, say: OCR reads it too), unless it
+    # found less than they hold (a cover with a short title over a blank page).
+    pages = [page for page in read if page.chars >= chars[page.page]]
+    replaced = {page.page for page in pages}
+    kept = [line for line in doc.lines if line.page not in replaced]
+    lines = sorted([*kept, *_ocr_lines(pages)], key=lambda line: line.page or 0)  # stable: order within a page stays
+    return document_of(path, lines), pages
+
+
+def _pdf_page_count(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except (pdfium.PdfiumError, OSError) as exc:
+        raise IngestError(path, f"PDF 文件损坏或不完整（{exc}）") from exc
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _image_refs(path: Path) -> list[PageRef]:
+    files = folder_images(path) if path.is_dir() else [path]
+    if not files:
+        raise IngestError(path, "文件夹中没有页面图像（.jpg .png .tif）")
+    refs: list[PageRef] = []
+    for file in files:
+        for frame in range(_frame_count(file)):
+            refs.append(PageRef(str(file), frame, len(refs) + 1, is_pdf=False))
+    return refs
+
+
+def _frame_count(path: Path) -> int:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "n_frames", 1)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+        raise IngestError(path, f"图像文件损坏或格式无法识别（{type(exc).__name__}）") from exc
+
+
+def _ocr_lines(pages: Sequence[OcrPage]) -> list[Line]:
+    return [Line(text=paragraph, page=page.page) for page in pages for paragraph in page.paragraphs]
+
+
+# ---- chunks, linked to the catalogue -----------------------------------------------------------
+
+
+def find_link(conn: sqlite3.Connection, code: str) -> Link | None:
+    """The catalogue row of a 档号; of several rows with one key, the most restricted wins."""
+    row = conn.execute(
+        "SELECT archival_code, fonds, title, year, access_level FROM catalogue WHERE code_key = ? "
+        "ORDER BY access_level DESC, rowid LIMIT 1",
+        (code_key(code),),
+    ).fetchone()
+    return Link(*row) if row else None
+
+
+def scan_chunks(
+    scan: Scan, link: Link | None, source_id: str, source_name: str, settings: Settings
+) -> tuple[LoadedDocument, list[Chunk]]:
+    """Chunks of a scan; one named by a 档号 is a record (kind 'text') carrying its row's
+    fonds, 档号 and access level, or, unlinked, the level for unlinked scans."""
+    doc = scan.doc
+    if scan.code is None:
+        access = access_level(settings.document_open_status, "")
+        return doc, chunk_document(doc, source_id, source_name, access, settings.chunk_size, settings.chunk_min)
+    doc = replace(doc, kind="text")
+    if link:
+        doc = replace(doc, title=f"{link.archival_code} {link.title}".strip(), year=link.year or doc.year)
+    access = link.access_level if link else access_level(settings.unlinked_scan_open_status, "")
+    chunks = chunk_document(doc, source_id, source_name, access, settings.chunk_size, settings.chunk_min)
+    fields = {
+        "fonds": (link.fonds if link else None) or fonds_of(scan.code),
+        "archival_code": link.archival_code if link else scan.code,
+        "code_key": code_key(scan.code),
+        "access_level": access,
+    }
+    return doc, [replace(chunk, **fields) for chunk in chunks]
+
+
+def scan_notes(scan: Scan, link: Link | None, settings: Settings) -> tuple[list[str], list[str]]:
+    """(notes, warnings) for the ingest result: pages OCR'd, pages to check, the catalogue link."""
+    notes: list[str] = []
+    warnings: list[str] = []
+    if scan.ocr:
+        cached = sum(page.cached for page in scan.ocr)
+        read = [page for page in scan.ocr if page.chars]
+        mean = sum(page.confidence for page in read) / len(read) if read else 0.0
+        notes.append(f"文字识别 {len(scan.ocr)} 页（其中缓存 {cached} 页），平均置信度 {mean:.2f}")
+        low = [page for page in read if page.confidence < settings.ocr_min_confidence]
+        if low:
+            where = "、".join(f"第 {page.page} 页（{page.confidence:.2f}）" for page in low)
+            warnings.append(f"{where}识别置信度低于 {settings.ocr_min_confidence:.2f}，请人工核对")
+        if blank := [str(page.page) for page in scan.ocr if not page.chars]:
+            notes.append(f"第 {'、'.join(blank)} 页未识别出文字（空白页？）")
+    if scan.code and link:
+        notes.append(f"已挂接目录条目 {link.archival_code}")
+    elif scan.code:
+        warnings.append(
+            f"未挂接：目录中还没有档号 {scan.code}，暂按「{settings.unlinked_scan_open_status}」处理；"
+            "导入含该档号的目录后会自动挂接"
+        )
+    return notes, warnings
+
+
+# ---- re-linking when the catalogue arrives ----------------------------------------------------
+
+
+def relink(index: Index, rows: Sequence[CatalogueRow]) -> int:
+    """Give the scans of these catalogue rows the rows' fonds, 档号 and access level (in SQLite
+    and in Chroma's filter metadata). Returns how many chunks changed."""
+    keys = sorted({row.code_key for row in rows if row.code_key})
+    changed: list[Chunk] = []
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        ids = [
+            r[0]
+            for r in index.conn.execute(
+                "SELECT c.id FROM chunks c JOIN sources s ON s.id = c.source_id "
+                f"WHERE c.kind != 'catalogue' AND s.status = 'complete' AND c.code_key IN ({marks})",
+                batch,
+            )
+        ]
+        changed.extend(_relinked(index.conn, ids))
+    if changed:
+        with index.conn:
+            index.conn.execute("BEGIN")
+            index.conn.executemany(
+                "UPDATE chunks SET fonds = ?, fonds_key = ?, archival_code = ?, access_level = ? WHERE id = ?",
+                [
+                    (c.fonds, fonds_key(c.fonds) if c.fonds else None, c.archival_code, c.access_level, c.id)
+                    for c in changed
+                ],
+            )
+        index.collection.update(ids=[c.id for c in changed], metadatas=[vectors.metadata_of(c) for c in changed])
+    return len(changed)
+
+
+def _relinked(conn: sqlite3.Connection, ids: Sequence[str]) -> list[Chunk]:
+    out = []
+    for chunk in db.chunks_by_id(conn, ids).values():
+        link = find_link(conn, chunk.code_key or "")
+        if link is None:
+            continue
+        fonds = link.fonds or chunk.fonds
+        if (chunk.fonds, chunk.archival_code, chunk.access_level) != (fonds, link.archival_code, link.access_level):
+            out.append(replace(chunk, fonds=fonds, archival_code=link.archival_code, access_level=link.access_level))
+    return out
