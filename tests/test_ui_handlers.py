@@ -235,9 +235,7 @@ def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_pa
         h.upload(assistant, STAFF, [], uploads)
 
 
-def test_streamed_answers_arrive_piece_by_piece_then_with_sources(
-    assistant: Assistant, fake_llm, llm_settings
-) -> None:
+def test_streamed_answers_arrive_piece_by_piece_then_with_sources(assistant: Assistant, fake_llm, llm_settings) -> None:
     from llm_server import Reply
 
     settings = llm_settings.model_copy(update={"index_dir": assistant.settings.index_dir})
