@@ -59,3 +59,14 @@ def test_docx_headings_become_the_section_path(tmp_path: Path) -> None:
     assert [(c.text, c.section, c.page) for c in chunks] == [
         ("全年接待查档1388人次。", "2023年度工作总结 > 一、查阅利用", None)
     ]
+
+
+def test_title_and_year_come_from_the_text_when_the_file_name_says_nothing(tmp_path: Path) -> None:
+    path = make_pdf(
+        tmp_path / "report_b.pdf",
+        [["青山县档案馆2022年度部门整体支出绩效评价报告", "一、部门基本情况", "本馆编制15人。"]],
+    )
+    doc = load_document(path)
+    assert doc.title == "青山县档案馆2022年度部门整体支出绩效评价报告" and doc.year == 2022
+    chunks = chunk_document(doc, "src", path.name, access=0, size=200, minimum=40)
+    assert "2022年" in chunks[0].header

@@ -20,6 +20,8 @@ MAX_TEXT_BYTES = 20 * 2**20
 TEXT_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
 GUIDE_WORDS = ("指南", "手册", "入门", "须知", "介绍", "guide")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PAGE_FOOTER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$"
 )
@@ -50,7 +52,7 @@ def document_of(path: Path, lines: list[Line]) -> LoadedDocument:
         path=str(path),
         title=title,
         kind=_kind_of(path, title),
-        year=year_of(title) or year_of(path.stem),
+        year=year_of(title) or year_of(path.stem) or _year_in_opening(lines),
         lines=lines,
     )
 
@@ -65,11 +67,21 @@ def year_of(text: str) -> int | None:
 
 
 def _title_of(path: Path, lines: list[Line]) -> str:
-    # The file name is the title staff chose; the first heading is only a fallback.
+    # The file name is the title staff chose, when it says something (Chinese); names such as
+    # "report_2.pdf" or "扫描0001" leave the document's own first line as the better title.
     stem = path.stem.strip()
-    if stem and not stem.isdigit():
+    if _CJK.search(stem) and not re.fullmatch(r"[\W\d_]*(?:扫描|文档|新建|附件)?[\W\d_]*", stem):
         return stem
-    return lines[0].text.strip()[:60] if lines else stem
+    first = next((line.text.strip() for line in lines[:5] if _CJK.search(line.text)), "")
+    return first[:60] or stem
+
+
+def _year_in_opening(lines: list[Line]) -> int | None:
+    """The year a report names in its first lines ("2023年度…", "…2023年工作总结")."""
+    for line in lines[:8]:
+        if match := _TITLE_YEAR.search(line.text):
+            return int(match.group(1))
+    return None
 
 
 def _kind_of(path: Path, title: str) -> str:
