@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS catalogue (
 CREATE INDEX IF NOT EXISTS catalogue_code ON catalogue(code_key, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds_key, year, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_source ON catalogue(source_id);
+CREATE INDEX IF NOT EXISTS catalogue_chunk ON catalogue(chunk_id);
 -- Pages of a source that were read by OCR, with the recogniser's mean confidence.
 CREATE TABLE IF NOT EXISTS ocr_pages (
     source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,

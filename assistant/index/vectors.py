@@ -7,7 +7,7 @@ different model are never mixed into one collection.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,28 +93,41 @@ def all_ids(collection: chromadb.Collection, page: int = 50000) -> set[str]:
     return ids
 
 
-def where_of(filters: Filters, max_level: int) -> dict[str, Any]:
-    clauses: list[dict[str, Any]] = [{"access_level": {"$lte": max_level}}]
-    if filters.fonds:
-        clauses.append({"fonds": fonds_key(filters.fonds)})
-    if filters.year_from is not None:
-        clauses.append({"year": {"$gte": filters.year_from}})
-    if filters.year_to is not None:
-        clauses.append({"year": {"$lte": filters.year_to}})
-    if filters.kinds:
-        clauses.append({"kind": {"$in": list(filters.kinds)}})
-    if filters.years:
-        clauses.append({"$or": [{"year": {"$in": list(filters.years)}}, {"dated": False}]})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
 def search(
     collection: chromadb.Collection, vector: Sequence[float], filters: Filters, max_level: int, limit: int
 ) -> list[tuple[str, float]]:
-    """(chunk id, cosine distance) nearest first, among what the principal may see."""
-    if collection.count() == 0:
+    """(chunk id, cosine distance) nearest first, among what the principal may see.
+
+    Chroma applies a `where` filter by scanning metadata before the vector search, which cost
+    300 ms at 100,000 chunks (docs/benchmarks/scale.md). So the nearest `WIDEN`×limit vectors
+    are fetched unfiltered and filtered here, on the same rules; a chunk the principal may not
+    see still never leaves this function. Recall of a narrow filter (one year's report) drops,
+    which the exactly-filtered lexical leg makes up for.
+    """
+    total = collection.count()
+    if total == 0:
         return []
     result = collection.query(
-        query_embeddings=[list(vector)], n_results=limit, where=where_of(filters, max_level), include=["distances"]
+        query_embeddings=[list(vector)], n_results=min(total, limit * WIDEN), include=["distances", "metadatas"]
     )
-    return list(zip(result["ids"][0], result["distances"][0], strict=True))
+    found = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+    return [(chunk_id, distance) for chunk_id, distance, meta in found if allowed(meta, filters, max_level)][:limit]
+
+
+WIDEN = 8
+
+
+def allowed(meta: Mapping[str, Any] | None, filters: Filters, max_level: int) -> bool:
+    """Access and filters, the same rules as the SQL legs (`db.filter_sql`), for one vector."""
+    if not meta or int(meta.get("access_level", 99)) > max_level:
+        return False
+    year = meta.get("year")
+    if filters.fonds and meta.get("fonds") != fonds_key(filters.fonds):
+        return False
+    if filters.year_from is not None and (year is None or year < filters.year_from):
+        return False
+    if filters.year_to is not None and (year is None or year > filters.year_to):
+        return False
+    if filters.kinds and meta.get("kind") not in filters.kinds:
+        return False
+    return not (filters.years and year is not None and year not in filters.years)
