@@ -69,8 +69,8 @@ def scope_of(query: CatalogueQuery) -> str:
         same = query.year_from == query.year_to
         parts.append(f"{query.year_from}年" if same else f"{query.year_from}—{query.year_to}年")
     if query.keywords:
-        parts.append("题名含“" + "、".join(query.keywords) + "”的")
-    return "".join(parts) + "档案" if parts else "档案"
+        parts.append("题名含“" + "、".join(query.keywords) + "”")
+    return " ".join(parts) + "的档案" if parts else "档案"
 
 
 def _unit(question: str) -> str:
