@@ -785,10 +785,15 @@ def lexical_section(sqlite_only: list[dict[str, Any]]) -> list[str]:
         "",
         f"The SQLite side alone at {r['chunks']:,} chunks (no vectors; {r['disk_mb']:,.0f} MiB on disk, "
         f"RSS {r['rss_mb']:,.0f} MiB): all SQLite stages of a passage question together take "
-        f"{total_p50:.0f} ms p50, {total_p95:.0f} ms p95. The lexical leg now and three ways to make FTS5",
+        f"{total_p50:.0f} ms p50, {total_p95:.0f} ms p95. The lexical leg now and ways to make FTS5",
         "rank fewer rows (ms, median / p95, for all questions and for those naming a year; overlap = share of",
         "today's top-30 ids the variant also returns, mean and lowest). The year-token variant needs an FTS",
-        f"table with a year token per chunk, built here from the existing one in {r['year_fts_s']:.0f} s:",
+        f"table with a year token per chunk, built here from the existing one in {r['year_fts_s']:.0f} s.",
+        *(
+            ["This column was measured again (`--measure-sqlite`) on a second 1M build from the same generator."]
+            if r.get("remeasured")
+            else []
+        ),
         "",
         "| lexical leg | all questions, ms | questions naming a year, ms | overlap with today |",
         "|---|---|---|---|",
@@ -885,6 +890,22 @@ NOTES = [
     "vectors are ranked inside HNSW and dropped before fusion, which is the one thing the change gives up",
     "(today they are never even ranked). The *8×k only* row shows why the widening is needed: questions",
     "naming a year keep only a few of 240 neighbours.",
+    "",
+    "**Proposed change for the lexical leg (assistant/index/lexical.py `index_text` callers in",
+    "assistant/index/db.py `insert_source`, `lexical_search`; assistant/retrieve.py `retrieve`)**, the bound",
+    "once the dense leg is fixed, measured on the SQLite side at 1M in the table above:",
+    "",
+    "1. *Years as FTS tokens*: index each chunk's year as one more term (`y2019`, or `ynone` when undated)",
+    "   and, when the question names years, put them in the MATCH, `(t1 OR t2 …) AND (y2019 OR ynone)`,",
+    "   keeping the SQL year condition. FTS5 then intersects doclists before ranking, so bm25 is computed",
+    "   for that year's rows only. Same top-30 as today on every question; needs re-indexing.",
+    "2. *AND first*: ask FTS5 for chunks holding every question term, and fall back to today's OR only to",
+    "   fill up when that finds fewer than the 30 candidates. Questions made of common words stop scoring",
+    "   half the index. It changes the candidates of some questions, so it has to hold on the gold sets",
+    "   (see the reply of the issue for the gold-set check).",
+    "",
+    "Dropping common terms from the MATCH (the *pruned* row) is faster too, but loses too much of today's",
+    "ranking to recommend.",
 ]
 
 
