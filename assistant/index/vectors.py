@@ -99,22 +99,29 @@ def search(
     """(chunk id, cosine distance) nearest first, among what the principal may see.
 
     Chroma applies a `where` filter by scanning metadata before the vector search, which cost
-    300 ms at 100,000 chunks (docs/benchmarks/scale.md). So the nearest `WIDEN`×limit vectors
-    are fetched unfiltered and filtered here, on the same rules; a chunk the principal may not
-    see still never leaves this function. Recall of a narrow filter (one year's report) drops,
-    which the exactly-filtered lexical leg makes up for.
+    300 ms at 100,000 chunks (docs/benchmarks/scale.md). So the nearest vectors are fetched
+    unfiltered and filtered here, on the same rules, widening the fetch (×4, up to
+    `MAX_WIDEN`×limit) while too few survive a narrow filter such as one year's reports. A
+    chunk the principal may not see still never leaves this function.
     """
     total = collection.count()
-    if total == 0:
-        return []
-    result = collection.query(
-        query_embeddings=[list(vector)], n_results=min(total, limit * WIDEN), include=["distances", "metadatas"]
-    )
-    found = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
-    return [(chunk_id, distance) for chunk_id, distance, meta in found if allowed(meta, filters, max_level)][:limit]
+    kept: list[tuple[str, float]] = []
+    fetch = limit * WIDEN
+    while total:
+        n_results = min(total, fetch)
+        result = collection.query(
+            query_embeddings=[list(vector)], n_results=n_results, include=["distances", "metadatas"]
+        )
+        found = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+        kept = [(chunk_id, d) for chunk_id, d, meta in found if allowed(meta, filters, max_level)]
+        if len(kept) >= limit or n_results >= total or fetch >= limit * MAX_WIDEN:
+            break
+        fetch *= 4
+    return kept[:limit]
 
 
 WIDEN = 8
+MAX_WIDEN = 128
 
 
 def allowed(meta: Mapping[str, Any] | None, filters: Filters, max_level: int) -> bool:
