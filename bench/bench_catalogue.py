@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import STATUSES, TOPICS
+
 from assistant.access import access_level
 from assistant.codes import code_key
 from assistant.index import db
@@ -25,20 +27,6 @@ from assistant.ingest.chunking import chunk_catalogue_row
 from assistant.models import CatalogueRow, Principal, Role
 from assistant.service import build_assistant
 from assistant.settings import Settings
-
-TOPICS = [
-    "招工",
-    "转正定级",
-    "退休审批",
-    "知青安置",
-    "工资调整",
-    "劳动合同",
-    "职工调动",
-    "工伤认定",
-    "技术职称",
-    "奖惩",
-]
-STATUSES = ["开放"] * 8 + ["控制使用", "未审核"]
 
 
 def synthetic_rows(count: int, seed: int = 3) -> list[CatalogueRow]:

@@ -18,24 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import NAMES, STATUSES, TOPICS
+
 from assistant.models import Principal, Role
 from assistant.service import build_assistant
 from assistant.settings import Settings
-
-TOPICS = [
-    "招工",
-    "转正定级",
-    "退休审批",
-    "知青安置",
-    "工资调整",
-    "劳动合同",
-    "职工调动",
-    "工伤认定",
-    "技术职称",
-    "奖惩",
-]
-NAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-STATUSES = ["开放"] * 8 + ["控制使用", "未审核"]
 
 
 def write_catalogue(path: Path, rows: int, seed: int = 1) -> list[str]:

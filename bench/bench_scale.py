@@ -36,6 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from synthetic import STATUSES, TOPICS
+
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = 10_000  # chunks added per block: half catalogue rows, half report paragraphs
 DIMENSION = 384
@@ -43,18 +45,6 @@ log = logging.getLogger("bench_scale")
 
 COUNTIES = ["青山县", "东川县", "河口县", "白沙县", "柳河县", "石桥县", "双庙县", "东岭县", "青龙县", "红旗县"]
 UNITS = ["档案馆", "劳动局", "财政局", "教育局", "卫生健康局", "民政局", "农业农村局", "水利局", "交通运输局", "统计局"]
-TOPICS = [
-    "招工",
-    "转正定级",
-    "退休审批",
-    "知青安置",
-    "工资调整",
-    "劳动合同",
-    "职工调动",
-    "工伤认定",
-    "技术职称",
-    "奖惩",
-]
 KINDS = ["请示", "批复", "报告", "通知", "名册", "审批表"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "国建明华文军平志伟新英秀兰芳玉珍海林生立德春"
@@ -67,7 +57,6 @@ FOCUS = [
     "推进民生档案“跨馆出证、就近查档”便民服务",
     "开展库房温湿度调控和消防设施改造",
 ]
-STATUSES = ["开放"] * 8 + ["控制使用", "未审核"]
 
 
 # ---------------------------------------------------------------------------- synthetic data
