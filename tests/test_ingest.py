@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
-from helpers import STAFF, make_pdf
+import numpy as np
+from helpers import STAFF, make_pdf, make_settings
 from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.index import db
-from assistant.service import Assistant
+from assistant.service import Assistant, build_assistant
 
 CSV = "档号,题名,年度,开放状态\n38-1-0001,关于招工的请示,1978,开放\n38-1-0002,关于转正定级的批复,1979,开放\n"
 
@@ -62,3 +63,22 @@ def test_cli_ingest_exits_non_zero_when_a_file_failed(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "idx"), "ingest", str(corpus)])
     assert result.exit_code == 1
     assert "坏文件.pdf" in result.output and "导入 3 个文件" in result.output
+
+
+def test_files_embedded_together_get_the_vectors_each_would_get_alone(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus")
+    together = build_assistant(make_settings(tmp_path / "together"))
+    report = together.ingest([corpus])
+    assert [Path(f.path).name for f in report.files] == ["2021年度报告.pdf", "目录.csv", "说明.md"]  # found order
+    alone = build_assistant(make_settings(tmp_path / "alone"))
+    for path in sorted(corpus.iterdir()):
+        assert alone.ingest([path]).ok
+
+    def vectors_by_id(assistant: Assistant) -> dict[str, list[float]]:
+        stored = assistant.index.collection.get(include=["embeddings"])
+        return dict(zip(stored["ids"], stored["embeddings"], strict=True))
+
+    batched, single = vectors_by_id(together), vectors_by_id(alone)
+    assert batched.keys() == single.keys() and len(batched) == 4
+    for chunk_id, vector in batched.items():
+        assert np.allclose(vector, single[chunk_id], atol=1e-5), chunk_id

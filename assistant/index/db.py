@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.codes import fonds_key
-from assistant.index.lexical import index_text
+from assistant.index.lexical import index_text, year_tag
 from assistant.models import CatalogueRow, Chunk, Filters
 
 SCHEMA = """
@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
 CREATE INDEX IF NOT EXISTS chunks_code ON chunks(code_key);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms);
+-- year_tag: one token per chunk (y2022, or ynone when undated) so a year named in the question
+-- narrows the MATCH itself instead of filtering every row the terms match (docs/benchmarks/scale.md).
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, year_tag);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TABLE IF NOT EXISTS catalogue (
     rowid INTEGER PRIMARY KEY,
@@ -93,7 +95,32 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.executescript(SCHEMA)
+    _add_year_tags(conn)
     return conn
+
+
+def _has_year_tags(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "year_tag" for row in conn.execute("PRAGMA table_info(chunks_fts)"))
+
+
+def _add_year_tags(conn: sqlite3.Connection) -> None:
+    """Indexes built before the year_tag column get it, copying their terms (no re-segmenting)."""
+    if _has_year_tags(conn):
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if _has_year_tags(conn):  # another process upgraded it while we waited for the lock
+            return
+        conn.execute("CREATE VIRTUAL TABLE chunks_fts_new USING fts5(terms, year_tag)")
+        conn.create_function("year_tag", 1, year_tag, deterministic=True)
+        conn.execute(
+            "INSERT INTO chunks_fts_new(rowid, terms, year_tag) "
+            "SELECT f.rowid, f.terms, year_tag(c.year) FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
+        )
+        conn.execute("DROP TABLE chunks_vocab")
+        conn.execute("DROP TABLE chunks_fts")
+        conn.execute("ALTER TABLE chunks_fts_new RENAME TO chunks_fts")
+        conn.execute("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')")
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -146,8 +173,8 @@ def insert_source(
             (*_chunk_values(chunk), fonds_key(chunk.fonds) if chunk.fonds else None),
         )
         conn.execute(
-            "INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)",
-            (cursor.lastrowid, index_text(chunk.retrieval_text)),
+            "INSERT INTO chunks_fts(rowid, terms, year_tag) VALUES (?, ?, ?)",
+            (cursor.lastrowid, index_text(chunk.retrieval_text), year_tag(chunk.year)),
         )
     conn.executemany(
         "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, fonds_key, archival_code, "
@@ -263,8 +290,12 @@ def lexical_search(
 ) -> list[tuple[str, float]]:
     """(chunk id, bm25) best first, among chunks the principal may see and the filters allow."""
     where, params = filter_sql(filters, max_level)
+    if filters.years:  # the same rule as filter_sql's, inside the MATCH, so FTS5 ranks fewer rows
+        tags = " OR ".join(f'"{year_tag(y)}"' for y in (*filters.years, None))
+        match = f"terms : ({match}) AND year_tag : ({tags})"
     sql = (
-        "SELECT c.id, bm25(chunks_fts) AS score FROM chunks_fts "
+        # The year_tag column weighs nothing: it only narrows which rows are ranked.
+        "SELECT c.id, bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts "
         "JOIN chunks c ON c.rowid = chunks_fts.rowid "
         f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
     )

@@ -95,3 +95,8 @@ def match_expression(query_terms: list[str]) -> str | None:
     unique = list(dict.fromkeys(t.replace('"', "") for t in query_terms))
     unique = [t for t in unique if t]
     return " OR ".join(f'"{t}"' for t in unique) if unique else None
+
+
+def year_tag(year: int | None) -> str:
+    """The token of a chunk's year in the FTS table's year_tag column."""
+    return f"y{year}" if year is not None else "ynone"

@@ -104,20 +104,17 @@ def search(
     `MAX_WIDEN`×limit) while too few survive a narrow filter such as one year's reports. A
     chunk the principal may not see still never leaves this function.
     """
-    total = collection.count()
     kept: list[tuple[str, float]] = []
     fetch = limit * WIDEN
-    while total:
-        n_results = min(total, fetch)
-        result = collection.query(
-            query_embeddings=[list(vector)], n_results=n_results, include=["distances", "metadatas"]
-        )
-        found = zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+    while True:
+        # No collection.count() first: it cost 9 ms at 100k chunks and 28 ms at 300k, per question.
+        # Chroma returns fewer than asked when the collection is smaller, which ends the loop.
+        result = collection.query(query_embeddings=[list(vector)], n_results=fetch, include=["distances", "metadatas"])
+        found = list(zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True))
         kept = [(chunk_id, d) for chunk_id, d, meta in found if allowed(meta, filters, max_level)]
-        if len(kept) >= limit or n_results >= total or fetch >= limit * MAX_WIDEN:
-            break
+        if len(kept) >= limit or len(found) < fetch or fetch >= limit * MAX_WIDEN:
+            return kept[:limit]
         fetch *= 4
-    return kept[:limit]
 
 
 WIDEN = 8
