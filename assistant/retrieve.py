@@ -56,7 +56,10 @@ def retrieve(
     question_terms = terms(question)
     match = match_expression(question_terms)
     lexical = db.lexical_search(index.conn, match, filters, max_level, limit) if match else []
-    dense = vectors.search(index.collection, index.embedder.embed_query(question), filters, max_level, limit)
+    vector = index.embedder.embed_query(question)
+    dense = vectors.search(
+        index.collection, vector, limit, lambda ids: db.visible_ids(index.conn, ids, filters, max_level)
+    )
 
     dense_weight = index.settings.fallback_dense_weight if index.embedder.is_fallback else index.settings.dense_weight
     legs = {

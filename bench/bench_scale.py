@@ -343,7 +343,8 @@ def stage_times(assistant: Any, question: str, principal: Any, dense_leg: bool =
     if dense_leg:
         vector = index.embedder.embed_query(question)
         clock.lap("query embedding")
-        dense = vectors.search(index.collection, vector, filters, max_level, limit)
+        visible = lambda ids: db.visible_ids(index.conn, ids, filters, max_level)  # noqa: E731
+        dense = vectors.search(index.collection, vector, limit, visible)
         clock.lap("dense leg (Chroma)")
     weight = settings.fallback_dense_weight if index.embedder.is_fallback else settings.dense_weight
     fused = fuse({"lexical": (1.0, [i for i, _ in lexical]), "dense": (weight, [i for i, _ in dense])}, settings.rrf_k)
@@ -358,32 +359,9 @@ def stage_times(assistant: Any, question: str, principal: Any, dense_leg: bool =
     return clock.laps
 
 
-def dense_post_filtered(
-    index: Any, vector: list[float], filters: Any, max_level: int, limit: int, max_fetch: int
-) -> list[str]:
-    """The dense leg as we propose it: nearest neighbours without a Chroma `where` (whose cost grows
-    with the number of records it matches), over-fetched, then kept only if the chunk row passes
-    the lexical leg's own SQL filter (access level, years, fonds, kinds); widened while short, up
-    to `max_fetch` candidates."""
-    from assistant.index import db
-
-    where, params = db.filter_sql(filters, max_level)
-    fetch = min(limit * 8, max_fetch)
-    while True:
-        found = index.collection.query(query_embeddings=[vector], n_results=fetch, include=["distances"])["ids"][0]
-        marks = ", ".join("?" * len(found))
-        sql = f"SELECT c.id FROM chunks c WHERE c.id IN ({marks}) AND {where}"
-        allowed = {row[0] for row in index.conn.execute(sql, [*found, *params])}
-        kept = [chunk_id for chunk_id in found if chunk_id in allowed][:limit]
-        if len(kept) >= limit or len(found) < fetch or fetch >= max_fetch:
-            return kept
-        fetch = min(fetch * 4, max_fetch)
-
-
-WHERE_FILTERED = "Chroma where (vectors.search before 03a5aa5)"
-COMMITTED = "vectors.search now (8×k, filtered after)"
-WIDENED = "proposed: widen to 128×k, filtered in SQLite"
-DENSE_VARIANTS = [WHERE_FILTERED, COMMITTED, WIDENED]
+WHERE_FILTERED = "before 03a5aa5: Chroma `where`"
+COMMITTED = "now: vectors.search (ids only, 8×k widened ×4 to 128×k, SQL filter after)"
+DENSE_VARIANTS = [WHERE_FILTERED, COMMITTED]
 
 
 def chroma_where(filters: Any, max_level: int) -> dict[str, Any]:
@@ -405,25 +383,22 @@ def chroma_where(filters: Any, max_level: int) -> dict[str, Any]:
 
 
 def dense_variants(assistant: Any, question: str, principal: Any) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """Time the dense leg three ways, and the `count()` that `vectors.search` makes first."""
+    """Time the dense leg as it is and as it was with Chroma's `where`, and keep what each found."""
     from assistant.access import clearance
-    from assistant.index import vectors
+    from assistant.index import db, vectors
 
     index = assistant.index
     max_level, limit = clearance(principal), max(assistant.settings.candidates, assistant.settings.top_k)
     filters = question_filters(question)
     vector = index.embedder.embed_query(question)
     clock = _Clock()
-    index.collection.count()
-    clock.lap("collection.count()")
     where = chroma_where(filters, max_level)
     result = index.collection.query(query_embeddings=[vector], n_results=limit, where=where, include=["distances"])
     found = {WHERE_FILTERED: result["ids"][0]}
     clock.lap(WHERE_FILTERED)
-    found[COMMITTED] = [i for i, _ in vectors.search(index.collection, vector, filters, max_level, limit)]
+    visible = lambda ids: db.visible_ids(index.conn, ids, filters, max_level)  # noqa: E731
+    found[COMMITTED] = [i for i, _ in vectors.search(index.collection, vector, limit, visible)]
     clock.lap(COMMITTED)
-    found[WIDENED] = dense_post_filtered(index, vector, filters, max_level, limit, limit * 128)
-    clock.lap(WIDENED)
     return clock.laps, found
 
 
@@ -478,7 +453,7 @@ def measure(index_dir: Path, count: int, rounds: int, profile: bool) -> dict[str
     for question in asked:  # warm: Chroma loads its HNSW segment, SQLite fills its page cache
         retrieve(assistant.index, question, staff, Filters(), limit)
         assistant.ask(question, staff)
-    retrieval, answers, stages, dense, found = [], [], [], [], []
+    retrieval, answers, stages, dense, found, lexical = [], [], [], [], [], []
     for round_number in range(rounds):
         for question in asked:
             started = time.perf_counter()
@@ -490,6 +465,7 @@ def measure(index_dir: Path, count: int, rounds: int, profile: bool) -> dict[str
             stages.append(stage_times(assistant, question, staff))
             laps, ids = dense_variants(assistant, question, staff)
             dense.append(laps)
+            lexical.append(lexical_variants(assistant, question, staff))
             if round_number == 0:
                 found.append(ids)
     result = {
@@ -499,6 +475,9 @@ def measure(index_dir: Path, count: int, rounds: int, profile: bool) -> dict[str
         "stages_ms": {name: statistics.median(s[name] for s in stages) for name in stages[0]},
         "stages_p95_ms": {name: percentile([s[name] for s in stages], 0.95) for name in stages[0]},
         "dense": dense,
+        "lexical_years": [bool(question_filters(q).years) for _ in range(rounds) for q in asked],
+        "lexical": [laps for laps, _ in lexical],
+        "lexical_overlap": [overlap for _, overlap in lexical],
         "rss_start_mb": rss_start,
         "rss_opened_mb": rss_opened,
         "rss_mb": vm_status("VmRSS"),
@@ -532,24 +511,27 @@ def lexical_pruned(assistant: Any, question: str, principal: Any, share: float =
     return [i for i, _ in db.lexical_search(conn, match, filters, max_level, limit)] if match else []
 
 
-def year_fts(conn: Any) -> float:
-    """Seconds to build `chunks_fts_y`: the FTS5 terms plus a year token (y2019, or ynone), so that
-    a question's years can be part of the MATCH instead of a filter after it."""
-    started = time.perf_counter()
-    conn.execute("DROP TABLE IF EXISTS chunks_fts_y")
-    conn.execute("CREATE VIRTUAL TABLE chunks_fts_y USING fts5(terms)")
-    with conn:
-        conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO chunks_fts_y(rowid, terms) SELECT f.rowid, f.terms || ' ' || "
-            "coalesce('y' || c.year, 'ynone') FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
-        )
-    return time.perf_counter() - started
+def lexical_before(assistant: Any, question: str, principal: Any) -> list[str]:
+    """The lexical leg before 35e306e: the years a question names filtered after the MATCH, in the
+    JOIN, so FTS5 ranked every row holding any of the terms."""
+    from assistant.access import clearance
+    from assistant.index import db
+    from assistant.index.lexical import match_expression, terms
+
+    match = match_expression(terms(question))
+    if not match:
+        return []
+    where, params = db.filter_sql(question_filters(question), clearance(principal))
+    limit = max(assistant.settings.candidates, assistant.settings.top_k)
+    sql = (
+        "SELECT c.id, bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+    )
+    return [row[0] for row in assistant.index.conn.execute(sql, [match, *params, limit])]
 
 
-def fts_search(assistant: Any, question: str, principal: Any, operator: str, year_tokens: bool) -> list[str]:
-    """`db.lexical_search` with the question's terms joined by `operator`; with `year_tokens`, on
-    `chunks_fts_y` with the question's years inside the MATCH."""
+def lexical_now(assistant: Any, question: str, principal: Any, operator: str = "OR") -> list[str]:
+    """`db.lexical_search` as `retrieve` calls it (years inside the MATCH), terms joined by `operator`."""
     from assistant.access import clearance
     from assistant.index import db
     from assistant.index.lexical import terms
@@ -558,51 +540,38 @@ def fts_search(assistant: Any, question: str, principal: Any, operator: str, yea
     if not query_terms:
         return []
     match = f" {operator} ".join(f'"{t}"' for t in query_terms)
-    filters = question_filters(question)
     limit = max(assistant.settings.candidates, assistant.settings.top_k)
-    if not year_tokens:
-        return [i for i, _ in db.lexical_search(assistant.index.conn, match, filters, clearance(principal), limit)]
-    if filters.years:
-        match = f"({match}) AND ({' OR '.join(f'y{y}' for y in filters.years)} OR ynone)"
-    where, params = db.filter_sql(filters, clearance(principal))
-    sql = (
-        "SELECT c.id, bm25(chunks_fts_y) AS score FROM chunks_fts_y JOIN chunks c ON c.rowid = chunks_fts_y.rowid "
-        f"WHERE chunks_fts_y MATCH ? AND {where} ORDER BY score LIMIT ?"
-    )
-    return [row[0] for row in assistant.index.conn.execute(sql, [match, *params, limit])]
+    found = db.lexical_search(assistant.index.conn, match, question_filters(question), clearance(principal), limit)
+    return [i for i, _ in found]
 
 
-def and_first(year_tokens: bool) -> Callable[[Any, str, Any], list[str]]:
-    """All terms AND-ed; today's OR of them only to fill up when that finds fewer than `limit`."""
-
-    def search(assistant: Any, question: str, principal: Any) -> list[str]:
-        limit = max(assistant.settings.candidates, assistant.settings.top_k)
-        found = fts_search(assistant, question, principal, "AND", year_tokens)
-        if len(found) < limit:
-            more = fts_search(assistant, question, principal, "OR", year_tokens)
-            found += [i for i in more if i not in found][: limit - len(found)]
-        return found
-
-    return search
+def and_first(assistant: Any, question: str, principal: Any) -> list[str]:
+    """All terms AND-ed; the OR of them only to fill up when that finds fewer than `limit`."""
+    limit = max(assistant.settings.candidates, assistant.settings.top_k)
+    found = lexical_now(assistant, question, principal, "AND")
+    if len(found) < limit:
+        more = lexical_now(assistant, question, principal, "OR")
+        found += [i for i in more if i not in found][: limit - len(found)]
+    return found
 
 
+LEXICAL_NOW = "now: years inside the MATCH (35e306e)"
 LEXICAL_VARIANTS: dict[str, Callable[[Any, str, Any], list[str]]] = {
-    "lexical: current": lambda a, q, p: fts_search(a, q, p, "OR", year_tokens=False),
-    "lexical: common terms (df > 5%) pruned": lexical_pruned,
-    "lexical: AND of all terms first, OR if short": and_first(year_tokens=False),
-    "lexical: years as FTS tokens, inside the MATCH": lambda a, q, p: fts_search(a, q, p, "OR", year_tokens=True),
-    "lexical: both (year tokens + AND first)": and_first(year_tokens=True),
+    LEXICAL_NOW: lexical_now,
+    "before 35e306e: years filtered after the MATCH": lexical_before,
+    "not adopted: AND of all terms first, OR if short": and_first,
+    "not adopted: common terms (df > 5%) left out": lexical_pruned,
 }
 
 
 def lexical_variants(assistant: Any, question: str, principal: Any) -> tuple[dict[str, float], dict[str, float]]:
-    """Each lexical variant's time (ms) and the share of the current top ids it also returns."""
+    """Each lexical variant's time (ms) and the share of today's top ids it also returns."""
     clock = _Clock()
     found = {}
     for name, variant in LEXICAL_VARIANTS.items():
         found[name] = variant(assistant, question, principal)
         clock.lap(name)
-    current = set(found["lexical: current"])
+    current = set(found[LEXICAL_NOW])
     overlap = {name: len(current & set(ids)) / len(current) if current else 1.0 for name, ids in found.items()}
     return clock.laps, overlap
 
@@ -618,12 +587,8 @@ def measure_sqlite(index_dir: Path, count: int, rounds: int) -> dict[str, Any]:
         stage_times(assistant, question, staff, dense_leg=False)
     stages = [stage_times(assistant, q, staff, dense_leg=False) for _ in range(rounds) for q in asked]
     totals = [sum(s.values()) for s in stages]
-    year_fts_s = year_fts(assistant.index.conn)
-    for question in asked:  # warm the new table
-        fts_search(assistant, question, staff, "OR", year_tokens=True)
     lexical = [lexical_variants(assistant, q, staff) for _ in range(rounds) for q in asked]
     return {
-        "year_fts_s": year_fts_s,
         "lexical_years": [bool(question_filters(q).years) for _ in range(rounds) for q in asked],
         "lexical": [laps for laps, _ in lexical],
         "lexical_overlap": [overlap for _, overlap in lexical],
@@ -784,9 +749,9 @@ def run_section(run: dict[str, Any], args: argparse.Namespace, brief: bool = Fal
     lines += stage_table(results)
     lines += [
         "",
-        "The dense leg three ways: with Chroma's `where` (until 03a5aa5), as committed in 03a5aa5, and as",
-        "proposed here (latency median / p95 in ms; recall@30 against brute force over the same random",
-        "vectors, which are HNSW's worst case, so compare the rows, not the absolute level):",
+        "The dense leg now and as it was with Chroma's `where` (latency median / p95 in ms; recall@30 against",
+        "brute force over the same random vectors, which are HNSW's worst case, so compare the rows, not the",
+        "absolute level):",
         "",
         *dense_table(full),
         "",
@@ -794,7 +759,7 @@ def run_section(run: dict[str, Any], args: argparse.Namespace, brief: bool = Fal
         "",
         *build_table(results),
     ]
-    lines += lexical_section([r for r in results if r.get("sqlite_only")])
+    lines += lexical_section(results)
     if brief:
         return lines
     profiled = [r for r in full if "profile" in r]
@@ -808,27 +773,26 @@ def run_section(run: dict[str, Any], args: argparse.Namespace, brief: bool = Fal
     return lines
 
 
-def lexical_section(sqlite_only: list[dict[str, Any]]) -> list[str]:
-    """The lexical leg at the SQLite-only size: now, and three ways to make FTS5 rank fewer rows."""
-    if not sqlite_only or "lexical_years" not in sqlite_only[-1]:
+def lexical_section(results: list[dict[str, Any]]) -> list[str]:
+    """The lexical leg at the largest size measured: as it is, as it was, and two variants not adopted."""
+    measured = [r for r in results if "lexical_years" in r]
+    if not measured:
         return []
-    r = sqlite_only[-1]
-    total_p50, total_p95 = r["sqlite_total_ms"]
-    lines = [
+    r = measured[-1]
+    lines = [""]
+    if r.get("sqlite_only"):
+        total_p50, total_p95 = r["sqlite_total_ms"]
+        lines += [
+            f"The SQLite side alone at {r['chunks']:,} chunks (no vectors; {r['disk_mb']:,.0f} MiB on disk, "
+            f"RSS {r['rss_mb']:,.0f} MiB): all SQLite stages of a passage question together take "
+            f"{total_p50:.0f} ms p50, {total_p95:.0f} ms p95.",
+            "",
+        ]
+    lines += [
+        f"The lexical leg at {r['chunks']:,} chunks, four ways (ms, median / p95, for all questions and for",
+        "those naming a year; overlap = share of today's top-30 ids the variant also returns, mean and lowest):",
         "",
-        f"The SQLite side alone at {r['chunks']:,} chunks (no vectors; {r['disk_mb']:,.0f} MiB on disk, "
-        f"RSS {r['rss_mb']:,.0f} MiB): all SQLite stages of a passage question together take "
-        f"{total_p50:.0f} ms p50, {total_p95:.0f} ms p95. The lexical leg now and ways to make FTS5",
-        "rank fewer rows (ms, median / p95, for all questions and for those naming a year; overlap = share of",
-        "today's top-30 ids the variant also returns, mean and lowest). The year-token variant needs an FTS",
-        f"table with a year token per chunk, built here from the existing one in {r['year_fts_s']:.0f} s.",
-        *(
-            ["This column was measured again (`--measure-sqlite`) on a second 1M build from the same generator."]
-            if r.get("remeasured")
-            else []
-        ),
-        "",
-        "| lexical leg | all questions, ms | questions naming a year, ms | overlap with today |",
+        "| lexical leg | all questions, ms | questions naming a year, ms | overlap with now |",
         "|---|---|---|---|",
     ]
     years = r["lexical_years"]
@@ -865,7 +829,7 @@ def build_table(results: list[dict[str, Any]]) -> list[str]:
 
 def dense_table(results: list[dict[str, Any]]) -> list[str]:
     lines = ["| measure | " + " | ".join(f"{r['chunks']:,}" for r in results) + " |", "|---|" + "---|" * len(results)]
-    for name in ["collection.count()", *DENSE_VARIANTS]:
+    for name in DENSE_VARIANTS:
         cells = [_mid_p95([d[name] for d in r["dense"]]) for r in results]
         lines.append(f"| {name}, ms | " + " | ".join(cells) + " |")
     for name in DENSE_VARIANTS:
@@ -978,7 +942,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--budget-min", type=float, default=25.0, help="build time allowed in total")
+    parser.add_argument("--budget-min", type=float, default=100.0, help="build time allowed in total")
     parser.add_argument(
         "--sqlite-to", type=int, default=1_000_000, help="then grow the SQLite side alone to this size (0: skip)"
     )

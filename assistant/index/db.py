@@ -302,6 +302,18 @@ def lexical_search(
     return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
 
 
+def visible_ids(conn: sqlite3.Connection, ids: Sequence[str], filters: Filters, max_level: int) -> set[str]:
+    """Those of `ids` whose chunks the principal may see and the filters allow (the dense leg's filter)."""
+    where, params = filter_sql(filters, max_level)
+    kept: set[str] = set()
+    for start in range(0, len(ids), 900):  # under SQLite's limit of bound parameters
+        batch = list(ids[start : start + 900])
+        marks = ", ".join("?" * len(batch))
+        sql = f"SELECT c.id FROM chunks c WHERE c.id IN ({marks}) AND {where}"
+        kept.update(row[0] for row in conn.execute(sql, [*batch, *params]))
+    return kept
+
+
 def code_lookup(conn: sqlite3.Connection, keys: Sequence[str], max_level: int) -> list[str]:
     """Chunk ids of catalogue rows whose 档号 key is one of `keys`, within the clearance."""
     if not keys:

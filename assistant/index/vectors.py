@@ -7,7 +7,7 @@ different model are never mixed into one collection.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ import chromadb
 
 from assistant.codes import fonds_key
 from assistant.errors import ConfigError
-from assistant.models import Chunk, Filters
+from assistant.models import Chunk
 
 
 def collection_name(model: str, chunk_size: int) -> str:
@@ -94,24 +94,26 @@ def all_ids(collection: chromadb.Collection, page: int = 50000) -> set[str]:
 
 
 def search(
-    collection: chromadb.Collection, vector: Sequence[float], filters: Filters, max_level: int, limit: int
+    collection: chromadb.Collection, vector: Sequence[float], limit: int, visible: Callable[[list[str]], set[str]]
 ) -> list[tuple[str, float]]:
-    """(chunk id, cosine distance) nearest first, among what the principal may see.
+    """(chunk id, cosine distance) nearest first, among the ids `visible` keeps.
 
-    Chroma applies a `where` filter by scanning metadata before the vector search, which cost
-    300 ms at 100,000 chunks (docs/benchmarks/scale.md). So the nearest vectors are fetched
-    unfiltered and filtered here, on the same rules, widening the fetch (×4, up to
-    `MAX_WIDEN`×limit) while too few survive a narrow filter such as one year's reports. A
-    chunk the principal may not see still never leaves this function.
+    `visible` is the SQL legs' own filter (access level, years, fonds, kinds) applied to chunk
+    rows (`db.visible_ids`), so the rules live in one place. Chroma's `where` is not used: it
+    scans metadata before the vector search, 300 ms at 100,000 chunks; and asking Chroma for the
+    metadatas of thousands of neighbours cost more than the search (docs/benchmarks/scale.md).
+    So ids alone are fetched, filtered, and the fetch widened (×4, up to `MAX_WIDEN`×limit) while
+    too few survive a narrow filter such as one year's reports. A chunk the principal may not
+    see never leaves this function; neither does a vector whose chunk row is gone.
     """
-    kept: list[tuple[str, float]] = []
     fetch = limit * WIDEN
     while True:
         # No collection.count() first: it cost 9 ms at 100k chunks and 28 ms at 300k, per question.
         # Chroma returns fewer than asked when the collection is smaller, which ends the loop.
-        result = collection.query(query_embeddings=[list(vector)], n_results=fetch, include=["distances", "metadatas"])
-        found = list(zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True))
-        kept = [(chunk_id, d) for chunk_id, d, meta in found if allowed(meta, filters, max_level)]
+        result = collection.query(query_embeddings=[list(vector)], n_results=fetch, include=["distances"])
+        found = list(zip(result["ids"][0], result["distances"][0], strict=True))
+        keep = visible([chunk_id for chunk_id, _ in found])
+        kept = [(chunk_id, d) for chunk_id, d in found if chunk_id in keep]
         if len(kept) >= limit or len(found) < fetch or fetch >= limit * MAX_WIDEN:
             return kept[:limit]
         fetch *= 4
@@ -119,19 +121,3 @@ def search(
 
 WIDEN = 8
 MAX_WIDEN = 128
-
-
-def allowed(meta: Mapping[str, Any] | None, filters: Filters, max_level: int) -> bool:
-    """Access and filters, the same rules as the SQL legs (`db.filter_sql`), for one vector."""
-    if not meta or int(meta.get("access_level", 99)) > max_level:
-        return False
-    year = meta.get("year")
-    if filters.fonds and meta.get("fonds") != fonds_key(filters.fonds):
-        return False
-    if filters.year_from is not None and (year is None or year < filters.year_from):
-        return False
-    if filters.year_to is not None and (year is None or year > filters.year_to):
-        return False
-    if filters.kinds and meta.get("kind") not in filters.kinds:
-        return False
-    return not (filters.years and year is not None and year not in filters.years)
