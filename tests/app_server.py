@@ -6,7 +6,7 @@
 The index holds the tiny corpus of `ui_fixtures` (a report, a catalogue with one 控制使用 row and a
 one-page PDF); the users are written to the index's users file before the app starts, exactly as
 `archive-assistant users add` would. The app runs in this process (`serve(..., prevent_thread_lock=True)`)
-and is closed on exit.
+and is closed on exit. Settings can be overridden (`running_app(root, users, session_idle_minutes=0.05)`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import gradio as gr
+
 from assistant.models import Role
 from assistant.service import build_assistant
 from assistant.settings import load_settings
-from assistant.ui.app import build_app, serve
+from assistant.ui.app import build_app, exports_root, serve
+from assistant.ui.guard import Sessions
 from assistant.users import open_users
 from tests.ui_fixtures import write_corpus
 
@@ -38,23 +41,30 @@ class App:
     index_dir: Path
     corpus: Path
     exports: Path
+    demo: gr.Blocks
+    sessions: Sessions
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        """Gradio's own store of login tokens (token → user name)."""
+        return self.demo.server_app.tokens
 
 
 @contextmanager
-def running_app(root: Path, users: Sequence[tuple[str, str, Role]]) -> Iterator[App]:
+def running_app(root: Path, users: Sequence[tuple[str, str, Role]], **settings_overrides: object) -> Iterator[App]:
     """The app served on 127.0.0.1:<free port> over an index of the fixture corpus under `root`."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port())
+    settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port(), **settings_overrides)
     store = open_users(settings)
     for name, password, role in users:
         store.add_user(name, password, role)
     assistant = build_assistant(settings)
     corpus = write_corpus(root / "corpus")
     assert assistant.ingest([corpus]).ok
-    exports = root / "exports"
-    demo = build_app(assistant, store, exports_dir=exports)
-    serve(demo, store, settings, prevent_thread_lock=True)
+    demo = build_app(assistant, store)
+    sessions = serve(demo, store, settings, prevent_thread_lock=True)
     try:
-        yield App(f"http://{settings.host}:{settings.port}/", settings.index_dir, corpus, exports)
+        url = f"http://{settings.host}:{settings.port}/"
+        yield App(url, settings.index_dir, corpus, exports_root(), demo, sessions)
     finally:
         demo.close()

@@ -1,11 +1,18 @@
 """A corpus of bad inputs: each gets a clear message naming the file, the rest is ingested, the
 run neither hangs nor exhausts memory, and nothing already stored is lost or duplicated."""
 
+import ctypes
+import os
 import resource
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from helpers import STAFF, make_pdf
+from helpers import ROOT, STAFF, make_pdf
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
@@ -95,3 +102,87 @@ def test_a_bad_new_version_keeps_the_good_old_one(assistant: Assistant, tmp_path
     assert not report.ok and "目录.csv" in report.failed[0].message
     answer = assistant.ask("38-1-0001是什么", STAFF)
     assert answer.status == "answered" and len(answer.citations) == 1
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging: a blocked open() of a FIFO is interrupted by the alarm."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"ingest still running after {seconds} s (blocked on a FIFO?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_entries_that_are_not_regular_files_are_named_and_the_rest_is_ingested(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "不可读"
+    corpus.mkdir()
+    (corpus / "目录.csv").write_bytes(GOOD_CSV.encode("gbk"))
+    (corpus / "x.pdf").mkdir()  # a folder that only looks like a PDF
+    (corpus / "y.csv").symlink_to(corpus / "已删除.csv")  # points nowhere
+    os.mkfifo(corpus / "z.txt")  # opening it for reading would wait for a writer forever
+    with _deadline(120):
+        report = assistant.ingest([corpus])
+    failed = {Path(f.path).name: f.message for f in report.failed}
+    assert set(failed) == {"x.pdf", "y.csv", "z.txt"}, failed
+    for name, words in {"x.pdf": ("文件夹",), "y.csv": ("链接", "不存在"), "z.txt": ("不是普通文件",)}.items():
+        assert str(corpus / name) in failed[name] and all(word in failed[name] for word in words), failed[name]
+    assert [Path(f.path).name for f in report.files if f.status == "ingested"] == ["目录.csv"]
+    assert assistant.ask("38-1-0001是什么", STAFF).status == "answered"
+
+    # Named on their own (as on the command line), the link and the FIFO get the same messages.
+    with _deadline(60):
+        direct = assistant.ingest([corpus / "y.csv", corpus / "z.txt"])
+    assert [f.message for f in direct.files] == [failed["y.csv"], failed["z.txt"]]
+
+
+def _without_root_file_override() -> Callable[[], None]:
+    """For the child of a root process: drop the capabilities that let root read any file
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the bounding set, so the program it executes runs
+    as root but obeys file permissions. Dropping to `nobody` instead does not work here: the venv's
+    interpreter lives under /root (mode 700), which nobody cannot read."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before the fork
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+
+    def drop() -> None:
+        for capability in (cap_dac_override, cap_dac_read_search):
+            if prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+    return drop
+
+
+def test_a_file_without_read_permission_is_named_and_the_rest_is_ingested(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "目录.csv").write_bytes(GOOD_CSV.encode("gbk"))
+    secret = corpus / "无权读取.md"
+    secret.write_text("# 2023年工作总结\n\n全年接待查档1234人次。\n", encoding="utf-8")
+    secret.chmod(0)
+    command = [sys.executable, "-m", "assistant", "--index-dir", str(tmp_path / "index"), "ingest", str(corpus)]
+    root = os.geteuid() == 0  # root reads a mode-000 file unless it gives up that power first
+    try:
+        result = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            # The child only calls the C function resolved above, nothing that could wait on a lock
+            # another thread of this process held at the fork.
+            preexec_fn=_without_root_file_override() if root else None,
+        )
+    finally:
+        secret.chmod(0o644)  # so tmp_path can be cleaned up
+    assert result.returncode == 1, result.stderr
+    failures = [line for line in result.stderr.splitlines() if line.startswith("失败：")]
+    assert failures == [f"失败：{secret}: 无法读取文件（Permission denied）"], result.stderr
+    assert "导入 1 个文件" in result.stdout and "失败 1 个" in result.stdout, result.stdout

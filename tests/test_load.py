@@ -276,9 +276,10 @@ def test_a_logged_in_reader_gets_no_source_or_index_file(app: App) -> None:
 
 def test_a_reader_cannot_run_the_upload_event(app: App) -> None:
     before = sorted((app.index_dir / "uploads").glob("*"))
-    with logged_in(app, READER) as reader:
-        # Gradio's upload route takes files from any logged-in user; the ingest event is what must refuse.
-        stored = reader.post("/gradio_api/upload", files={"files": ("读者上传.md", "# 读者上传\n".encode())})
+    with logged_in(app, STAFF) as staff:
+        # The guard refuses a reader's upload itself (test_ui_security.py); a file that is in
+        # Gradio's upload folder all the same must still be refused by the ingest event.
+        stored = staff.post("/gradio_api/upload", files={"files": ("读者上传.md", "# 读者上传\n".encode())})
         assert stored.status_code == 200
     (path,) = stored.json()
     file = {"path": path, "orig_name": "读者上传.md", "meta": {"_type": "gradio.FileData"}}

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from gradio.utils import get_upload_folder
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -150,6 +152,7 @@ def file_route(app: App, path: Path) -> str:
 def test_staff_asks_opens_a_source_switches_mode_and_uploads(
     app: App, browser: WebDriver, shots: Path, tmp_path: Path
 ) -> None:
+    started = time.time()
     log_in(browser, app.url, STAFF, shots / "login.png")
     assert "馆员" in browser.find_element(By.ID, "who").text
     assert "文档 3 个" in browser.find_element(By.ID, "status-line").text
@@ -182,6 +185,8 @@ def test_staff_asks_opens_a_source_switches_mode_and_uploads(
     browser.find_element(By.ID, "upload").click()
     wait(browser).until(text_in("upload-result", f"✓ {UPLOAD_NAME}：已导入"), "ingest")
     wait(browser).until(text_in("status-line", "文档 4 个"), "the new count")
+    # Gradio's cached copy of the upload is gone: no logged-in user can fetch it by its path.
+    assert not [p for p in Path(get_upload_folder()).rglob(UPLOAD_NAME) if p.stat().st_mtime >= started]
 
     browser.find_element(By.XPATH, "//*[@id='mode']//label[contains(., '问答')]").click()
     ask(browser, "2024年消防演练组织了几次", "3次")

@@ -52,13 +52,15 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     problems: list[FileResult] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                scans.source_of(p)  # page images of a 档号 folder are one source: the folder
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            for p in sorted(path.rglob("*")):
+                if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(
+                    part.startswith(".") for part in p.relative_to(path).parts
+                ):
+                    continue
+                if p.is_file():
+                    files.append(scans.source_of(p))  # page images of a 档号 folder are one source: the folder
+                else:
+                    problems.append(FileResult(str(p), "failed", message=f"{p}: {_not_a_file(p)}"))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(scans.source_of(path))
@@ -66,9 +68,21 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 problems.append(
                     FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}")
                 )
+        elif path.is_symlink() or path.exists():
+            problems.append(FileResult(str(path), "failed", message=f"{path}: {_not_a_file(path)}"))
         else:
             problems.append(FileResult(str(path), "failed", message=f"{path}: 文件或目录不存在"))
     return list(dict.fromkeys(files)), problems
+
+
+def _not_a_file(path: Path) -> str:
+    """Why an entry named like a source is skipped; decided from its type alone, never by opening
+    it (opening a FIFO for reading waits for a writer forever)."""
+    if not path.exists():
+        return "符号链接指向的文件不存在，无法读取"
+    if path.is_dir():
+        return "是文件夹而不是文件，已跳过"
+    return "不是普通文件（管道、套接字或设备文件），无法读取，已跳过"
 
 
 def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:

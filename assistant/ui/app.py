@@ -6,24 +6,28 @@
 Every event resolves the caller's role on the server from `gr.Request.username` (set by Gradio's
 login, checked against the users file) and passes it to the handler; nothing the browser sends
 can choose a role. Errors reach the user as one sentence (`gr.Error`), never a traceback.
+`serve` puts `guard.Guard` in front of Gradio's routes: sessions end after
+`settings.session_idle_minutes` idle or `settings.session_max_hours` in all, exported files go
+only to the user who exported them, and only staff may upload.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from assistant.errors import AssistantError
 from assistant.models import Principal
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.ui import handlers as h
+from assistant.ui.guard import Sessions, guard
 from assistant.users import UserStore
 
 log = logging.getLogger(__name__)
@@ -50,9 +54,18 @@ def _friendly() -> Iterator[None]:
         raise gr.Error(_UNEXPECTED, title="出错了", print_exception=False) from None
 
 
-def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None = None) -> gr.Blocks:
+def exports_root() -> Path:
+    """Where exports are written, one folder per user (`handlers.export_folder`).
+
+    Inside Gradio's own file cache on purpose: Gradio serves a returned file from there in place,
+    while a file anywhere else is copied into the cache under a content hash, where the guard
+    could no longer tell whose it is."""
+    return Path(get_upload_folder()) / "archive-assistant-exports"
+
+
+def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
     uploads_dir = assistant.settings.index_dir / "uploads"
-    exports = exports_dir or Path(tempfile.mkdtemp(prefix="archive-assistant-exports-"))
+    exports = exports_root()
 
     def principal(request: gr.Request) -> Principal:
         return h.principal_for(users, getattr(request, "username", None))
@@ -153,8 +166,14 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"正在导入 {name}" if name else "导入完成", unit="个文件")
 
-            with _friendly():
-                result = h.upload(assistant, principal(request), files, uploads_dir, report)
+            try:
+                with _friendly():
+                    result = h.upload(assistant, principal(request), files, uploads_dir, report)
+            finally:
+                # Gradio keeps an upload in its file cache, where any logged-in user knowing the
+                # path could fetch it; the index has its own copy now (or refused it).
+                for file in files or []:
+                    Path(file).unlink(missing_ok=True)
             return result.message, h.status_line(assistant), None
 
         demo.load(on_load, outputs=[who, status, upload_panel], **_PRIVATE)
@@ -177,8 +196,14 @@ def build_app(assistant: Assistant, users: UserStore, exports_dir: Path | None =
     return demo
 
 
-def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thread_lock: bool = False) -> None:
-    """Queue and launch behind the login on settings.host:port; the index is never served as a file."""
+def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thread_lock: bool = False) -> Sessions:
+    """Queue and launch behind the login and the guard on settings.host:port; the index is never
+    served as a file. Blocks until the server stops unless `prevent_thread_lock`; returns the
+    sessions the guard keeps (tests look into them)."""
+    sessions = Sessions(idle=settings.session_idle_minutes * 60, lifetime=settings.session_max_hours * 3600)
+    # Through the FastAPI constructor: the only way in before the server starts handling requests
+    # (Starlette refuses `add_middleware` once it has), and `launch` keeps blocking as before.
+    middleware = guard(sessions, exports_root(), lambda name: h.may_upload(users, name))
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(
         server_name=settings.host,
@@ -198,4 +223,6 @@ def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thre
         # Each page load keeps a session (~80 KB measured); a small office never needs 10,000.
         state_session_capacity=SESSION_CAPACITY,
         prevent_thread_lock=prevent_thread_lock,
+        app_kwargs={"middleware": [middleware]},
     )
+    return sessions

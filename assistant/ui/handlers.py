@@ -41,6 +41,7 @@ KIND_CHOICES: list[tuple[str, str]] = [
 ]
 ROLE_LABELS = {Role.READER: "读者", Role.STAFF: "馆员", Role.ADMIN: "管理员"}
 UPLOAD_ROLES = {Role.STAFF, Role.ADMIN}
+UPLOAD_REFUSED = "只有馆员和管理员可以上传文件。"
 
 Message = dict[str, Any]
 Progress = Callable[[int, int, str], None]
@@ -92,6 +93,14 @@ def principal_for(users: UserStore, username: str | None) -> Principal:
 
 def can_upload(principal: Principal) -> bool:
     return principal.role in UPLOAD_ROLES
+
+
+def may_upload(users: UserStore, username: str | None) -> bool:
+    """Whether this logged-in user may send files at all (checked before Gradio stores a byte)."""
+    try:
+        return can_upload(principal_for(users, username))
+    except UIError:
+        return False
 
 
 def welcome(principal: Principal) -> str:
@@ -287,7 +296,7 @@ def upload(
 ) -> UploadResult:
     """Save uploaded files under `uploads_dir` (same name = new version) and ingest them."""
     if not can_upload(principal):
-        raise UIError("只有馆员和管理员可以上传文件。")
+        raise UIError(UPLOAD_REFUSED)
     if not files:
         raise UIError("请先选择要上传的文件。")
     uploads_dir = uploads_dir.resolve()
@@ -327,14 +336,17 @@ def upload_summary(report: IngestReport, uploads_dir: Path) -> str:
 
 
 def export(principal: Principal, turn: Turn | None, exports_dir: Path) -> list[str]:
-    """The last answer of this user as Markdown and DOCX files."""
+    """The last answer of this user as Markdown and DOCX files, in this user's own folder."""
     if turn is None:
         raise UIError("还没有可导出的回答，请先提问。")
     if turn.user != principal.name:
         raise UIError("该回答不属于当前用户，请重新提问。")
-    folder = exports_dir / _safe_dir(principal.name)
+    folder = export_folder(exports_dir, principal.name)
     return [str(p) for p in export_answer(turn.answer, folder, mode=mode_label(turn.mode), asked_by=principal.name)]
 
 
-def _safe_dir(name: str) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[:16]
+def export_folder(exports_dir: Path, username: str) -> Path:
+    """A user's own folder of exports. Named by a hash, not the name: user names may hold any
+    character, and the folder (seen in download links) need not tell who the user is; the web
+    guard serves files in it to that user only."""
+    return exports_dir / hashlib.sha256(username.encode()).hexdigest()[:16]
