@@ -93,5 +93,5 @@ def test_dense_search_widens_until_enough_survive_and_never_returns_the_rest(tmp
 
     hits = vectors.search(collection, [1.0, 0.0, 0.0], limit=5, visible=keep)
     assert [chunk_id for chunk_id, _ in hits] == ["c000", "c050", "c100", "c150", "c200"]
-    assert asked == [40, 160, 300]  # 8x the limit, 4x more, then 4x again: all 300 there are
+    assert asked == [40, 300]  # 8x the limit; 1 of 40 survived, so 40 x 5 x 1.5 next (all 300 there are)
     assert vectors.search(collection, [1.0, 0.0, 0.0], limit=5, visible=lambda found: set()) == []
