@@ -86,6 +86,8 @@ def ingest_command(
     for result in report.files:
         if result.status == "failed":
             typer.secho(f"失败：{result.message}", err=True, fg=typer.colors.RED)
+        elif result.message:  # OCR confidence warnings, catalogue links of scans
+            typer.secho(f"注意：{Path(result.path).name}：{result.message}", err=True, fg=typer.colors.YELLOW)
     ingested = [f for f in report.files if f.status == "ingested"]
     unchanged = [f for f in report.files if f.status == "unchanged"]
     typer.echo(

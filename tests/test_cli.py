@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from helpers import ROOT
+from helpers import ROOT, make_pdf
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -70,3 +70,14 @@ def test_unloadable_model_without_fallback_is_a_clear_error(tmp_path: Path) -> N
     env = {"ARCHIVE_ASSISTANT_EMBEDDING_MODEL": str(tmp_path / "no-model"), "ARCHIVE_ASSISTANT_EMBEDDING_FALLBACK": "0"}
     result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "idx"), "ask", "x"], env=env)
     assert result.exit_code == 1 and "无法加载" in result.output and "Traceback" not in result.output
+
+
+def test_ingest_shows_what_it_noticed_about_files_that_went_in(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "目录.csv").write_bytes("档号,题名,年度,开放状态\n38-1-0001,关于招工的请示,1978,开放\n".encode("gbk"))
+    make_pdf(corpus / "38-1-0001.pdf", [["关于招工的请示", "拟招收王某某等12人为全民所有制固定工。"]])
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "index"), "ingest", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "注意：38-1-0001.pdf：" in result.stderr and "已挂接目录条目 38-1-0001" in result.stderr
+    assert "目录.csv" not in result.stderr  # nothing to say about it

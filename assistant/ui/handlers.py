@@ -321,7 +321,8 @@ def upload_summary(report: IngestReport, uploads_dir: Path) -> str:
     for result in report.files:
         name = Path(result.path).name
         if result.status == "ingested":
-            lines.append(f"- ✓ {name}：已导入，{result.chunks} 个文本块")
+            note = f"（{result.message}）" if result.message else ""  # OCR warnings, catalogue links
+            lines.append(f"- ✓ {name}：已导入，{result.chunks} 个文本块{note}")
         elif result.status == "unchanged":
             lines.append(f"- ＝ {name}：内容未变化，已跳过")
         else:
