@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from assistant import retrieve
 from assistant.index import db
 from assistant.index.lexical import match_expression, terms
 from assistant.models import Chunk, Filters
@@ -96,3 +97,14 @@ def test_an_index_without_year_tags_is_upgraded_on_open(tmp_path: Path) -> None:
     assert sorted(_search(upgraded, Filters(years=(2023,)))) == ["c3", "c4"]
     assert upgraded.execute("SELECT doc FROM chunks_vocab WHERE term = '接待'").fetchone() == (4,)
     assert db.connect(path).execute("SELECT count(*) FROM chunks_fts").fetchone() == (4,)  # opened again: no copy
+
+
+def test_chunks_holding_every_term_come_first_and_any_term_fills_up(tmp_path: Path) -> None:
+    conn = _store(tmp_path / "a.sqlite3")
+    question = terms("查档接待流程")  # every term only in the guide; 查档/接待 in every report too
+    assert retrieve.lexical_candidates(conn, question, Filters(), 0, limit=1) == [
+        hit for hit in db.lexical_search(conn, match_expression(question, "AND"), Filters(), 0, 1)
+    ]
+    ranked = [chunk_id for chunk_id, _ in retrieve.lexical_candidates(conn, question, Filters(), 0, limit=10)]
+    assert ranked[0] == "c3" and sorted(ranked) == ["c1", "c2", "c3", "c4"]
+    assert retrieve.lexical_candidates(conn, [], Filters(), 0, limit=10) == []

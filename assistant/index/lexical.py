@@ -1,8 +1,8 @@
 """Chinese lexical search: jieba segmentation feeding SQLite FTS5 with BM25 ranking.
 
 FTS5's own tokenizers see a run of Chinese characters as one token, so text is segmented with
-jieba first and stored as space-separated terms. Queries are segmented the same way, stop words
-dropped, and the remaining terms OR-ed together; BM25 does the weighting.
+jieba first and stored as space-separated terms. Queries are segmented the same way and stop words
+dropped; chunks holding every remaining term come first, then those holding any (BM25 ranks each).
 """
 
 from __future__ import annotations
@@ -90,11 +90,12 @@ def index_text(text: str) -> str:
     return " ".join(terms(text))
 
 
-def match_expression(query_terms: list[str]) -> str | None:
-    """An FTS5 MATCH expression OR-ing the quoted terms, or None when nothing is left to search."""
+def match_expression(query_terms: list[str], operator: str = "OR") -> str | None:
+    """An FTS5 MATCH expression joining the quoted terms with `operator` (OR: any term; AND: every
+    term), or None when nothing is left to search."""
     unique = list(dict.fromkeys(t.replace('"', "") for t in query_terms))
     unique = [t for t in unique if t]
-    return " OR ".join(f'"{t}"' for t in unique) if unique else None
+    return f" {operator} ".join(f'"{t}"' for t in unique) if unique else None
 
 
 def year_tag(year: int | None) -> str:
