@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+import httpx
 
 from assistant.models import Role
 from assistant.service import build_assistant
@@ -68,3 +69,17 @@ def running_app(root: Path, users: Sequence[tuple[str, str, Role]], **settings_o
         yield App(url, settings.index_dir, corpus, exports_root(), demo, sessions)
     finally:
         demo.close()
+
+
+def client(app: App, cookies: dict[str, str] | None = None) -> httpx.Client:
+    """A plain HTTP client for the running app (no proxy from the environment)."""
+    return httpx.Client(base_url=app.url, timeout=30, trust_env=False, cookies=cookies)
+
+
+@contextmanager
+def logged_in(app: App, name: str, password: str) -> Iterator[httpx.Client]:
+    """A client that has logged in through Gradio's own /login."""
+    with client(app) as session:
+        response = session.post("/login", data={"username": name, "password": password})
+        assert response.status_code == 200, response.text
+        yield session

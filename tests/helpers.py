@@ -1,10 +1,13 @@
-"""Helpers shared by the tests: principals, settings and real PDFs built on the fly."""
+"""Helpers shared by the tests: principals, settings, real PDFs and SQLite indexes built on the fly."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.models import Principal, Role
+from assistant.index import db
+from assistant.models import Chunk, Principal, Role
 from assistant.settings import Settings
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -34,3 +37,22 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
         pdf.showPage()
     pdf.save()
     return path
+
+
+def sqlite_index(path: Path, chunks: Sequence[Chunk]) -> sqlite3.Connection:
+    """A real SQLite index holding `chunks` as one source, written as ingest writes them."""
+    conn = db.connect(path)
+    with conn:
+        conn.execute("BEGIN")
+        db.insert_source(
+            conn,
+            source_id="s1",
+            path="/s1.pdf",
+            name="s1.pdf",
+            kind="report",
+            content_hash="h",
+            title="s1",
+            year=None,
+            chunks=chunks,
+        )
+    return conn

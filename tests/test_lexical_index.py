@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from helpers import sqlite_index
+
 from assistant import retrieve
 from assistant.index import db
 from assistant.index.lexical import match_expression, terms
@@ -39,21 +41,7 @@ CHUNKS = [
 
 
 def _store(path: Path) -> sqlite3.Connection:
-    conn = db.connect(path)
-    with conn:
-        conn.execute("BEGIN")
-        db.insert_source(
-            conn,
-            source_id="s1",
-            path="/r.pdf",
-            name="r.pdf",
-            kind="report",
-            content_hash="h",
-            title="r",
-            year=None,
-            chunks=CHUNKS,
-        )
-    return conn
+    return sqlite_index(path, CHUNKS)
 
 
 def _search(conn: sqlite3.Connection, filters: Filters) -> list[str]:

@@ -12,10 +12,8 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.models import NO_EVIDENCE_ANSWER, Role
@@ -28,7 +26,7 @@ from bench.bench_load import (
     last_answer,
     run_users,
 )
-from tests.app_server import App, running_app
+from tests.app_server import App, client, logged_in, running_app
 from tests.ui_fixtures import (
     OPEN_CODE,
     OPEN_TITLE,
@@ -74,18 +72,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield app
 
 
-def client(app: App) -> httpx.Client:
-    return httpx.Client(base_url=app.url, timeout=30, trust_env=False)
-
-
-@contextmanager
-def logged_in(app: App, user: SimUser) -> Iterator[httpx.Client]:
-    with client(app) as session:
-        response = session.post("/login", data={"username": user.name, "password": user.password})
-        assert response.status_code == 200, response.text
-        yield session
-
-
 async def _as(app: App, user: SimUser, *steps: tuple[str, object]) -> list[Reply]:
     """Log in as `user`, open the page and run ("ask", question) / ("export", None) steps in one tab."""
     async with async_client(app.url) as http:
@@ -118,7 +104,7 @@ def staff_export(app: App) -> list[Path]:
     assert exported.ok and exported.outputs, exported
     paths = [Path(item["path"]) for item in exported.outputs[0]]
     assert {path.suffix for path in paths} == {".md", ".docx"}
-    with logged_in(app, STAFF) as staff:  # the route does serve them to the one who exported
+    with logged_in(app, STAFF.name, STAFF.password) as staff:  # the route does serve them to the one who exported
         markdown = next(path for path in paths if path.suffix == ".md")
         response = staff.get(f"/gradio_api/file={markdown}")
         assert response.status_code == 200 and RESTRICTED_TITLE in response.text
@@ -162,7 +148,7 @@ def test_the_main_page_without_login_is_only_the_login_form(app: App) -> None:
 
 
 def test_without_login_every_route_is_refused(app: App, staff_export: list[Path], tmp_path: Path) -> None:
-    with logged_in(app, STAFF) as staff:
+    with logged_in(app, STAFF.name, STAFF.password) as staff:
         config = staff.get("/config").json()
         cookie_name = next(iter(staff.cookies.keys()))
     ask = next(dep for dep in config["dependencies"] if dep["targets"][0][1] == "click" and len(dep["inputs"]) == 8)
@@ -245,7 +231,7 @@ def test_the_routes_gradio_leaves_open_reveal_no_record_user_or_page(app: App) -
 
 
 def test_after_logout_the_old_cookie_opens_nothing(app: App) -> None:
-    with logged_in(app, READER) as session:
+    with logged_in(app, READER.name, READER.password) as session:
         cookies = dict(session.cookies)
         assert session.get("/config").status_code == 200
         assert session.get("/logout").status_code == 302
@@ -265,7 +251,7 @@ def test_a_logged_in_reader_gets_no_source_or_index_file(app: App) -> None:
         index / ".." / "index" / "users.json",
         *(path for path in index.rglob("*") if path.is_file()),
     ]
-    with logged_in(app, READER) as reader:
+    with logged_in(app, READER.name, READER.password) as reader:
         assert reader.get(f"/gradio_api/file={own}").status_code == 200  # the route works for this user
         for path in refused:
             for route in (f"/gradio_api/file={path}", f"/gradio_api/file/{path}"):
@@ -276,7 +262,7 @@ def test_a_logged_in_reader_gets_no_source_or_index_file(app: App) -> None:
 
 def test_a_reader_cannot_run_the_upload_event(app: App) -> None:
     before = sorted((app.index_dir / "uploads").glob("*"))
-    with logged_in(app, STAFF) as staff:
+    with logged_in(app, STAFF.name, STAFF.password) as staff:
         # The guard refuses a reader's upload itself (test_ui_security.py); a file that is in
         # Gradio's upload folder all the same must still be refused by the ingest event.
         stored = staff.post("/gradio_api/upload", files={"files": ("读者上传.md", "# 读者上传\n".encode())})

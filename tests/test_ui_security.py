@@ -12,7 +12,6 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,7 @@ from assistant.models import Role
 from assistant.ui.guard import EXPIRED
 from assistant.ui.handlers import UPLOAD_REFUSED, export_folder
 from bench.bench_load import Browser, SimUser, async_client, last_answer
-from tests.app_server import App, running_app
+from tests.app_server import App, client, logged_in, running_app
 from tests.ui_fixtures import RESTRICTED_CODE, RESTRICTED_TITLE
 
 STAFF_A = SimUser("馆员甲", "staff-pass-1", "staff")
@@ -53,18 +52,6 @@ def short_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield app
 
 
-def client(app: App, cookies: dict[str, str] | None = None) -> httpx.Client:
-    return httpx.Client(base_url=app.url, timeout=30, trust_env=False, cookies=cookies)
-
-
-@contextmanager
-def logged_in(app: App, user: SimUser) -> Iterator[httpx.Client]:
-    with client(app) as session:
-        response = session.post("/login", data={"username": user.name, "password": user.password})
-        assert response.status_code == 200, response.text
-        yield session
-
-
 def token_of(session: httpx.Client) -> str:
     (token,) = set(session.cookies.values())  # Gradio sets the same token in two cookies
     return token
@@ -80,7 +67,10 @@ def is_login_page(response: httpx.Response) -> bool:
 
 
 def test_an_idle_session_ends_and_leaves_gradios_token_store(short_app: App) -> None:
-    with logged_in(short_app, STAFF_A) as first, logged_in(short_app, STAFF_B) as second:
+    with (
+        logged_in(short_app, STAFF_A.name, STAFF_A.password) as first,
+        logged_in(short_app, STAFF_B.name, STAFF_B.password) as second,
+    ):
         tokens = {token_of(first), token_of(second)}
         page_cookies = dict(second.cookies)
         assert first.get("/config").status_code == 200 and second.get("/config").status_code == 200
@@ -99,7 +89,7 @@ def test_an_idle_session_ends_and_leaves_gradios_token_store(short_app: App) -> 
 
 
 def test_activity_keeps_a_session_alive_past_the_idle_limit(short_app: App) -> None:
-    with logged_in(short_app, READER) as session:
+    with logged_in(short_app, READER.name, READER.password) as session:
         started = time.monotonic()
         statuses = []
         while time.monotonic() - started < 2 * IDLE:
@@ -110,7 +100,7 @@ def test_activity_keeps_a_session_alive_past_the_idle_limit(short_app: App) -> N
 
 
 def test_a_busy_session_still_ends_at_its_lifetime(short_app: App) -> None:
-    with logged_in(short_app, STAFF_A) as session:
+    with logged_in(short_app, STAFF_A.name, STAFF_A.password) as session:
         token = token_of(session)
         started = time.monotonic()
         answered: list[float] = []
@@ -128,7 +118,7 @@ def test_a_busy_session_still_ends_at_its_lifetime(short_app: App) -> None:
 
 
 def test_logout_ends_the_session_and_its_record(app: App) -> None:
-    with logged_in(app, READER) as session:
+    with logged_in(app, READER.name, READER.password) as session:
         token, cookies = token_of(session), dict(session.cookies)
         assert session.get("/config").status_code == 200
         assert token in app.sessions
@@ -166,7 +156,7 @@ def test_an_export_is_served_only_to_the_user_who_made_it(app: App) -> None:
         ("HEAD", f"/gradio_api/file={markdown}"),
         ("GET", f"/gradio_api/file/{markdown}"),  # Gradio has no HEAD on this older route
     ]
-    with logged_in(app, STAFF_A) as owner:
+    with logged_in(app, STAFF_A.name, STAFF_A.password) as owner:
         for method, route in routes:
             response = owner.request(method, route)
             assert response.status_code == 200, (method, route, response.status_code)
@@ -178,7 +168,7 @@ def test_an_export_is_served_only_to_the_user_who_made_it(app: App) -> None:
     link.symlink_to(markdown)
     try:
         for other in (STAFF_B, READER):
-            with logged_in(app, other) as session:
+            with logged_in(app, other.name, other.password) as session:
                 for method, route in [
                     *routes,
                     ("HEAD", f"/gradio_api/file/{markdown}"),
@@ -197,12 +187,12 @@ def test_an_export_is_served_only_to_the_user_who_made_it(app: App) -> None:
 def test_a_reader_cannot_upload_and_nothing_is_stored(app: App) -> None:
     upload_dir = Path(app.demo.server_app.uploaded_file_dir)
     names = {who: f"{who}-{secrets.token_hex(6)}.md" for who in ("reader", "staff")}
-    with logged_in(app, READER) as reader:
+    with logged_in(app, READER.name, READER.password) as reader:
         refused = reader.post("/gradio_api/upload", files={"files": (names["reader"], b"# reader\n")})
     assert refused.status_code == 403 and refused.json()["detail"] == UPLOAD_REFUSED
     assert not list(upload_dir.rglob(names["reader"]))
 
-    with logged_in(app, STAFF_A) as staff:  # the same request from staff is stored, as before
+    with logged_in(app, STAFF_A.name, STAFF_A.password) as staff:  # the same request from staff is stored, as before
         stored = staff.post("/gradio_api/upload", files={"files": (names["staff"], b"# staff\n")})
     assert stored.status_code == 200, stored.text
     (path,) = stored.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import sqlite_index
 
 from assistant.index import db, vectors
 from assistant.models import Chunk, Filters
@@ -39,21 +40,7 @@ CHUNKS = [
 
 @pytest.fixture(scope="module")
 def conn(tmp_path_factory: pytest.TempPathFactory):
-    conn = db.connect(tmp_path_factory.mktemp("filter") / "a.sqlite3")
-    with conn:
-        conn.execute("BEGIN")
-        db.insert_source(
-            conn,
-            source_id="s1",
-            path="/x",
-            name="x",
-            kind="report",
-            content_hash="h",
-            title="x",
-            year=None,
-            chunks=CHUNKS,
-        )
-    return conn
+    return sqlite_index(tmp_path_factory.mktemp("filter") / "a.sqlite3", CHUNKS)
 
 
 @pytest.mark.parametrize(
