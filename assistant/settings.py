@@ -44,10 +44,11 @@ class Settings(BaseSettings):
     embedding_model: str = "BAAI/bge-small-zh-v1.5"
     embedding_query_instruction: str = "为这个句子生成表示以用于检索相关文章："
     embedding_fallback: bool = True
-    # Texts are sorted by length and padded per batch. On CPU, report chunks (mixed lengths) embed
-    # fastest at 16 and catalogue titles (short, even) at 32-64; 32 costs reports <=8 % and gains
-    # catalogues 10-20 % (docs/benchmarks/ingest.md). A GPU wants 64 or more.
-    embedding_batch_size: int = 32
+    # Texts are sorted by length and padded per batch. On CPU, passages (mixed lengths) embed
+    # fastest at 16 and catalogue titles (short, even) at 64 (docs/benchmarks/ingest.md).
+    # A GPU wants 64 or more for both.
+    embedding_batch_size: int = 16
+    catalogue_embedding_batch_size: int = 64
     embedding_device: str = "cpu"
 
     # Chunking (characters). Chosen by measuring the gold set, see docs/retrieval.md.

@@ -226,13 +226,23 @@ def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
 
 
 def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
-    texts = [c.embedding_text for c in chunks]
-    batch = 2048
-    if len(texts) <= batch:
-        return index.embedder.embed_documents(texts, index.settings.embedding_batch_size)
+    """Vectors in chunk order. Catalogue titles (short, even) and passages (longer, mixed) are
+    embedded apart, each with the batch size that suits it (docs/benchmarks/ingest.md)."""
+    settings = index.settings
+    vectors_out: list[list[float] | None] = [None] * len(chunks)
+    for is_row, batch_size in ((True, settings.catalogue_embedding_batch_size), (False, settings.embedding_batch_size)):
+        positions = [n for n, c in enumerate(chunks) if (c.kind == "catalogue") == is_row]
+        texts = [chunks[n].embedding_text for n in positions]
+        for n, vector in zip(positions, _embed_texts(index, texts, batch_size), strict=True):
+            vectors_out[n] = vector
+    return [v for v in vectors_out if v is not None]
+
+
+def _embed_texts(index: Index, texts: list[str], batch_size: int) -> list[list[float]]:
+    step = 2048  # a progress bar for large catalogues
+    if len(texts) <= step:
+        return index.embedder.embed_documents(texts, batch_size) if texts else []
     vectors_out: list[list[float]] = []
-    for start in tqdm(range(0, len(texts), batch), desc="向量化", unit="批", leave=False):
-        vectors_out.extend(
-            index.embedder.embed_documents(texts[start : start + batch], index.settings.embedding_batch_size)
-        )
+    for start in tqdm(range(0, len(texts), step), desc="向量化", unit="批", leave=False):
+        vectors_out.extend(index.embedder.embed_documents(texts[start : start + step], batch_size))
     return vectors_out
