@@ -792,11 +792,10 @@ def report(
         "/gradio_api/app_id, /gradio_api/startup-events, /manifest.json, /theme.css. Heartbeat, cancel and "
         "stream act on a session hash or event id, which only the tab that made them knows.",
         "",
-        "Not closed per role (Gradio checks only that someone is logged in): POST /gradio_api/upload stores "
-        "files from any logged-in user, readers included, in Gradio's cache (the ingest event then refuses "
-        "them); GET /gradio_api/file=<Gradio cache path> serves a cached file, such as a staff member's "
-        "exported answer about a 控制使用 record, to any logged-in user who has the URL. The URL holds a "
-        "salted content hash, so it cannot be guessed, but it does not expire while the server runs.",
+        "Per role and per user (assistant/ui/guard.py, tests/test_ui_security.py): POST /gradio_api/upload "
+        "from a reader gets 403 before a byte is stored; an exported answer is served only to the user who "
+        "exported it (403 for anyone else); Gradio's cached copy of an upload is deleted once ingested; a "
+        "login ends after 30 minutes idle or 10 hours in all (settings), and its cookie then gets 401.",
         "",
     ]
     return "\n".join(lines)
