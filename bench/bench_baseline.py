@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import re
 import statistics
 import sys
@@ -29,6 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from measure import machine, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 K = 5
@@ -88,11 +89,6 @@ class SystemRun:
             "p50_ms": percentile(self.latencies_ms, 0.50),
             "p95_ms": percentile(self.latencies_ms, 0.95),
         }
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 # ---------------------------------------------------------------------------- judging
@@ -314,17 +310,6 @@ def run_corpus(label: str, corpus: Path, gold: list[dict[str, Any]], runs: int, 
 
 
 # ---------------------------------------------------------------------------- report
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    memory = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
-    gib = int(memory.group(1)) / 1024**2 if memory else 0
-    return (
-        f"{model.group(1).strip() if model else platform.processor()}, {os.cpu_count()} cores, "
-        f"{gib:.1f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def fmt_share(value: tuple[float | None, int]) -> str:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -33,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from measure import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = (2017, 2018, 2019, 2020, 2021, 2022, 2023)
@@ -534,17 +534,6 @@ def end_to_end(inputs: Inputs, workdir: Path, runs: int) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------------- report
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    memory = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
-    gib = int(memory.group(1)) / 1024**2 if memory else 0
-    return (
-        f"{model.group(1).strip() if model else platform.processor()}, {os.cpu_count()} cores, "
-        f"{gib:.1f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def stage_rows(stages: dict[str, float], unit_count: int, unit: str) -> list[str]:

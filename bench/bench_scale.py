@@ -23,7 +23,6 @@ import io
 import json
 import logging
 import os
-import platform
 import pstats
 import random
 import re
@@ -36,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from measure import machine, percentile
 from synthetic import STATUSES, TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -616,11 +616,6 @@ def profile_asks(assistant: Any, asked: list[str], principal: Any, top: int = 14
     return text[text.find("ncalls") :] if "ncalls" in text else text
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 # ---------------------------------------------------------------------------- orchestration (parent)
 
 
@@ -691,17 +686,6 @@ def save_raw(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------- report
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    memory = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
-    gib = int(memory.group(1)) / 1024**2 if memory else 0
-    return (
-        f"{model.group(1).strip() if model else platform.processor()}, {os.cpu_count()} cores, "
-        f"{gib:.1f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def write_report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
