@@ -82,7 +82,7 @@ def lexical_candidates(
 ) -> list[tuple[str, float]]:
     """Chunks holding every term of the question, best first; only when fewer than `limit` do,
     those holding any term fill up the rest. BM25 over OR-ed common words (人员, 经费, 情况) had to
-    score most of the index: at 1M chunks p95 fell from 776 to 266 ms this way, with the same
+    score most of the index: at 1M chunks p95 fell from 661 to 270 ms this way, with the same
     gold-set results (docs/benchmarks/scale.md)."""
     every = match_expression(question_terms, "AND")
     if every is None:

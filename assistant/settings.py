@@ -78,9 +78,12 @@ class Settings(BaseSettings):
     llm_timeout: float = 60.0
     llm_max_tokens: int = 1024
 
-    # Web UI.
+    # Web UI. A login ends after session_idle_minutes without a request, and in any case
+    # session_max_hours after it began (assistant/ui/guard.py). Floats, so tests can use seconds.
     host: str = "127.0.0.1"
     port: int = 7860
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    session_max_hours: float = Field(default=10.0, gt=0)
 
     # OCR of scanned pages (see assistant/ingest/ocr.py and docs/benchmarks/ocr.md).
     ocr_dpi: int = Field(default=150, ge=72, le=600)
@@ -120,11 +123,6 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
-
-    # Web UI sessions (assistant/ui/guard.py): a login ends after this long without a request,
-    # and in any case this long after it began. Floats, so tests can use a few seconds.
-    session_idle_minutes: float = Field(default=30.0, gt=0)
-    session_max_hours: float = Field(default=10.0, gt=0)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -103,9 +103,9 @@ def search(
     rows (`db.visible_ids`), so the rules live in one place. Chroma's `where` is not used: it
     scans metadata before the vector search, 300 ms at 100,000 chunks; and asking Chroma for the
     metadatas of thousands of neighbours cost more than the search (docs/benchmarks/scale.md).
-    So ids alone are fetched, filtered, and the fetch widened (up to `MAX_WIDEN`×limit) while
-    too few survive a narrow filter such as one year's reports (`next_fetch`). A chunk the principal may not
-    see never leaves this function; neither does a vector whose chunk row is gone.
+    So ids alone are fetched, filtered, and the fetch widened (up to `MAX_WIDEN`×limit) while too
+    few survive a narrow filter such as one year's reports (`next_fetch`). A chunk the principal
+    may not see never leaves this function; neither does a vector whose chunk row is gone.
     """
     fetch = limit * WIDEN
     while True:

@@ -3,8 +3,8 @@
 Per file: hash the bytes; skip when the stored source has the same hash and is complete; else
 parse and chunk. Chunks of several files are embedded together; then each file replaces its
 source in SQLite (one transaction, status 'pending'), writes its vectors to Chroma, and is marked
-complete. A crash leaves at worst a 'pending' source,
-which the next run redoes; SQLite is written before Chroma so no vector ever lacks its text.
+complete. A crash leaves at worst a 'pending' source, which the next run redoes; SQLite is written
+before Chroma so no vector ever lacks its text.
 """
 
 from __future__ import annotations
@@ -229,13 +229,12 @@ def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
     """Vectors in chunk order. Catalogue titles (short, even) and passages (longer, mixed) are
     embedded apart, each with the batch size that suits it (docs/benchmarks/ingest.md)."""
     settings = index.settings
-    vectors_out: list[list[float] | None] = [None] * len(chunks)
+    by_position: dict[int, list[float]] = {}
     for is_row, batch_size in ((True, settings.catalogue_embedding_batch_size), (False, settings.embedding_batch_size)):
         positions = [n for n, c in enumerate(chunks) if (c.kind == "catalogue") == is_row]
         texts = [chunks[n].embedding_text for n in positions]
-        for n, vector in zip(positions, _embed_texts(index, texts, batch_size), strict=True):
-            vectors_out[n] = vector
-    return [v for v in vectors_out if v is not None]
+        by_position.update(zip(positions, _embed_texts(index, texts, batch_size), strict=True))
+    return [by_position[n] for n in range(len(chunks))]
 
 
 def _embed_texts(index: Index, texts: list[str], batch_size: int) -> list[list[float]]:
