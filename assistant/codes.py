@@ -40,7 +40,10 @@ _CODE_IN_TEXT = re.compile(rf"(?<![\w-])(?:{_ITEM_CODE}|{_VOLUME_CODE})(?![\w-])
 def clean_code_text(text: str) -> str:
     """Half-width, one dash, one middle dot, no spaces around separators, upper case."""
     text = unicodedata.normalize("NFKC", text).translate(_DASH_TABLE)
-    text = re.sub(r"\s*([-·])\s*", r"\1", text)
+    # Spaces around separators go; split-and-strip is linear where `\s*([-·])\s*` backtracked
+    # quadratically over a long run of spaces.
+    for separator in "-·":
+        text = separator.join(part.strip() for part in text.split(separator))
     for word, letter in _RETENTION_WORDS.items():
         text = re.sub(rf"(?<=-){word}(?=-)", letter, text)
     return text.upper()

@@ -34,3 +34,7 @@ class IndexMismatchError(AssistantError):
 
 class LLMError(AssistantError):
     """The configured language model could not be reached or answered badly."""
+
+
+class QuestionError(AssistantError):
+    """A question that cannot be asked as written (too long, empty)."""

@@ -44,13 +44,21 @@ class Line:
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A report, guide or other running text, as lines with their page numbers."""
+    """A report, guide or other running text, as lines with their page numbers.
+
+    `year` is the year the document is about (a 2023年度 report: 2023; a 2024年政府工作报告,
+    which reviews 2023: 2023); `published` the year it was written; `plan_year` the year its
+    targets are for. `issuer` is the body that wrote it (青山县档案馆), when its opening or
+    signature names one."""
 
     path: str
     title: str
     kind: str  # "report" | "guide" | "text"
     year: int | None
     lines: list[Line]
+    published: int | None = None
+    plan_year: int | None = None
+    issuer: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,21 @@ class Chunk:
     code_key: str | None
     year: int | None
     access_level: int
+    # The years the chunk's section is about (一、2023年工作回顾 → 2023; a plan section of a
+    # work report → its plan year), and the year its document was written, which resolves
+    # 今年 / 去年 in its sentences (assistant.text.years).
+    context_years: tuple[int, ...] = ()
+    published: int | None = None
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Every year the chunk talks about: its section's and those its text names. Retrieval
+        narrows a question about 2022 to chunks with 2022 among these (or none at all)."""
+        from assistant.text.years import fact_years
+
+        base = self.context_years or ((self.year,) if self.year is not None else ())
+        named = fact_years(self.text, self.published) if self.kind != "catalogue" else ()
+        return tuple(sorted({*base, *named}))
 
     @property
     def retrieval_text(self) -> str:
@@ -171,12 +194,24 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     generated_by: str = "extractive"
+    # The plain sentence that answers, before the quotes ('' on refusals; the first line of the
+    # answer when the answerer set none); on refusals, what was found nearby, marked as not an answer.
+    direct_answer: str = ""
+    hint: str = ""
+
+    @property
+    def first_sentence(self) -> str:
+        if self.status != "answered":
+            return ""
+        return self.direct_answer or next((line for line in self.answer.splitlines() if line.strip()), "")
 
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "answer": self.answer,
+            "direct_answer": self.first_sentence,
             "status": self.status,
+            "hint": self.hint,
             "citations": [citation.to_json() for citation in self.citations],
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "warnings": self.warnings,

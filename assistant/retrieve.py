@@ -11,9 +11,8 @@ headings and phrasing and differ only in figures.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from assistant.access import clearance
 from assistant.index import db, vectors
@@ -21,39 +20,18 @@ from assistant.index.lexical import match_expression, terms
 from assistant.index.store import Index
 from assistant.models import Filters, Hit, Principal
 
-_YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:[-—–~～至到]|－)\s*((?:19|20)\d{2})")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-
 
 @dataclass(frozen=True)
 class Retrieval:
     hits: list[Hit]
     query_terms: list[str]
-    years: tuple[int, ...]
 
 
-def years_in(question: str) -> tuple[int, ...]:
-    """Years a question names, ranges expanded: '2021—2023年' → (2021, 2022, 2023)."""
-    text = re.sub(r"[-\w]*·\d{4}[-\w]*", " ", question)  # the year inside an item-level 档号 is not asked
-    years: set[int] = set()
-    for start, end in _YEAR_RANGE.findall(text):
-        low, high = sorted((int(start), int(end)))
-        if high - low <= 50:
-            years.update(range(low, high + 1))
-    years.update(int(y) for y in _YEAR.findall(text))
-    return tuple(sorted(y for y in years if 1949 <= y <= 2099))
-
-
-def retrieve(
-    index: Index, question: str, principal: Principal, filters: Filters, limit: int, use_years: bool = True
-) -> Retrieval:
-    """`use_years=False` when the years a question names are not the ones to search (drafting the
-    2024 report from earlier years' reports)."""
+def retrieve(index: Index, question: str, principal: Principal, filters: Filters, limit: int) -> Retrieval:
+    """The `limit` best chunks for `question` that the principal may see and `filters` allow.
+    `filters.years` narrows dated chunks to those talking about one of those years; the caller
+    decides when a question's years should narrow (see `Assistant._find`)."""
     max_level = clearance(principal)
-    years = years_in(question) if use_years else ()
-    if years and filters.year_from is None and filters.year_to is None:
-        filters = replace(filters, years=years)
-
     question_terms = terms(question)
     lexical = lexical_candidates(index.conn, question_terms, filters, max_level, limit)
     vector = index.embedder.embed_query(question)
@@ -74,7 +52,7 @@ def retrieve(
         # Defence in depth: the legs filtered already; a stale vector must not slip through.
         if i in chunks and chunks[i].access_level <= max_level
     ]
-    return Retrieval(hits=hits, query_terms=question_terms, years=years)
+    return Retrieval(hits=hits, query_terms=question_terms)
 
 
 def lexical_candidates(

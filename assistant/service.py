@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,16 +17,18 @@ from assistant import audit, catalogue_search
 from assistant.access import clearance
 from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
 from assistant.answer.draft import evidence_pack, section_hint
-from assistant.answer.extractive import answer_from_quotes, best_quotes, further_reading, term_weights
+from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
 from assistant.answer.generate import AnswerEvent, generate
 from assistant.answer.llm import condense_question
+from assistant.answer.question import Question, analyse
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
-from assistant.errors import LLMError
+from assistant.errors import LLMError, QuestionError
 from assistant.index import db
+from assistant.index.lexical import terms
 from assistant.index.store import Index, open_index
 from assistant.ingest.pipeline import Progress, ingest
-from assistant.models import Answer, Filters, Hit, IngestReport, Principal
+from assistant.models import NO_EVIDENCE_ANSWER, Answer, Filters, Hit, IngestReport, Principal
 from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
@@ -98,12 +100,17 @@ class Assistant:
         into a standalone question before retrieval.
         """
         started = time.perf_counter()
+        question = self._checked(question)
         filters = filters or Filters()
         k = k or self.settings.top_k
         warnings: list[str] = []
         search_question = self._standalone(question, list(history), warnings)
         answer: Answer | None = None
-        if mode == "ask":
+        if not _searchable(search_question):
+            answer = Answer(
+                question, NO_EVIDENCE_ANSWER, "no_evidence", hint="请用一句完整的话提问，例如“2022年接待查档多少人次？”"
+            )
+        elif mode == "ask":
             answer = self._answer_exact(search_question, principal, filters)
         if answer is None:
             hits, extractive = self._evidence(search_question, principal, filters, k, mode)
@@ -129,6 +136,14 @@ class Assistant:
         audit.record(self.index.conn, principal, mode, answer)
         yield answer
 
+    def _checked(self, question: str) -> str:
+        """The question stripped; too long a question is refused with a message, never searched."""
+        question = question.strip()
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"问题太长（{len(question)} 字），请控制在 {limit} 字以内，或拆成几个问题分别提问。")
+        return question
+
     def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> str:
         if not (history and self.settings.llm_enabled):
             return question
@@ -139,7 +154,10 @@ class Assistant:
             return question
 
     def _answer_exact(self, question: str, principal: Principal, filters: Filters) -> Answer | None:
-        """档号 lookups, counts and lists straight from the catalogue table, or None."""
+        """档号 lookups, counts and lists straight from the catalogue table, or None (also when
+        the asker's filters leave catalogues out)."""
+        if filters.kinds and "catalogue" not in filters.kinds:
+            return None
         max_level = clearance(principal)
         if asked := codes_in(question):
             return self._answer_codes(question, asked, max_level)
@@ -183,6 +201,10 @@ class Assistant:
         started = time.perf_counter()
         if filters.fonds and not query.fonds:
             query = replace(query, fonds=filters.fonds)
+        # The asker's year filter bounds what the question's own years may ask for.
+        low = _tightest(max, filters.year_from, query.year_from)
+        high = _tightest(min, filters.year_to, query.year_to)
+        query = replace(query, year_from=low, year_to=high)
         listing = catalogue_search.list_entries(self.index.conn, query, max_level)
         if listing.total == 0:
             return None
@@ -201,23 +223,72 @@ class Assistant:
     def _answer_passages(
         self, question: str, principal: Principal, filters: Filters, k: int, use_years: bool = True
     ) -> tuple[Answer, list[Hit]]:
+        """Answer from report and guide passages: each part of the question on its own."""
+        started = time.perf_counter()
+        asked = analyse(question, current_year=self.settings.current_year())
+        if not use_years:  # drafting 2024 from earlier years: the year named is not the one to find
+            asked = replace(asked, years=(), parts=tuple(replace(p, years=()) for p in asked.parts))
+        findings: list[Finding] = []
+        hits: list[Hit] = []
+        timings = {"retrieve": 0.0, "answer": 0.0}
+        for part in asked.parts or (asked,):
+            finding, part_hits = self._find(part, principal, filters, k, use_years, timings)
+            findings.append(finding)
+            hits += [h for h in part_hits if all(h.chunk.id != seen.chunk.id for seen in hits)]
+        answer = render(question, asked, findings)
+        answer.timings_ms = {
+            "retrieve": timings["retrieve"],
+            "answer": (time.perf_counter() - started) * 1000 - timings["retrieve"],
+        }
+        return answer, hits
+
+    def _find(
+        self,
+        question: Question,
+        principal: Principal,
+        filters: Filters,
+        k: int,
+        use_years: bool,
+        timings: dict[str, float],
+    ) -> tuple[Finding, list[Hit]]:
+        """What the holdings say to one question. Its years narrow retrieval when the holdings
+        have material for them and the asker set no year filter; when nothing there answers,
+        the search is repeated over every year (a 2025 report can hold the 2024 figure), and
+        that wider search also tells the hint which years there are."""
+        max_level = clearance(principal)
+        narrow = None
+        unfiltered = filters.year_from is None and filters.year_to is None
+        if (
+            use_years
+            and question.years
+            and unfiltered
+            and db.years_with_material(self.index.conn, question.years, max_level)
+        ):
+            narrow = replace(filters, years=question.years)
+        finding, hits = self._search(question, principal, narrow or filters, k, timings)
+        if narrow is not None and not finding.found:
+            wider, wider_hits = self._search(question, principal, filters, k, timings)
+            if wider.found or wider.hint:
+                return wider, wider_hits
+        return finding, hits
+
+    def _search(
+        self, question: Question, principal: Principal, filters: Filters, k: int, timings: dict[str, float]
+    ) -> tuple[Finding, list[Hit]]:
         started = time.perf_counter()
         limit = max(self.settings.candidates, k)
-        found = retrieve(self.index, question, principal, filters, limit, use_years=use_years)
-        retrieved = time.perf_counter()
+        found = retrieve(self.index, question.text, principal, filters, limit)
+        timings["retrieve"] += (time.perf_counter() - started) * 1000
         max_level = clearance(principal)
         weights = term_weights(
             found.query_terms,
             db.document_frequencies(self.index.conn, found.query_terms, max_level),
             self._visible_total(max_level),
         )
-        quotes = best_quotes(question, found.hits, weights, self.settings.max_quotes, depth=max(k, 20))
-        answer = answer_from_quotes(question, quotes, self.settings.min_coverage)
-        answer.timings_ms = {
-            "retrieve": (retrieved - started) * 1000,
-            "answer": (time.perf_counter() - retrieved) * 1000,
-        }
-        return answer, found.hits
+        finding = find(
+            question, found.hits, weights, self.settings.min_coverage, self.settings.max_quotes, depth=max(k, 20)
+        )
+        return finding, found.hits
 
     def status(self) -> IndexStatus:
         counts = db.stats(self.index.conn)
@@ -236,6 +307,21 @@ class Assistant:
         if max_level not in self._visible_chunks:
             self._visible_chunks[max_level] = db.count_visible_chunks(self.index.conn, max_level)
         return self._visible_chunks[max_level]
+
+
+def _tightest(pick: Callable[..., int], *bounds: int | None) -> int | None:
+    given = [b for b in bounds if b is not None]
+    return pick(given) if given else None
+
+
+def _searchable(question: str) -> bool:
+    """A question with something to search for: a word of two or more letters or characters
+    ("1" or "+1+1" is not; a 档号 is, and is answered from the catalogue)."""
+    return (
+        bool(codes_in(question))
+        or any(len(t) >= 2 and not t.replace(".", "").isdigit() for t in terms(question))
+        or any("\u4e00" <= ch <= "\u9fff" for ch in question)
+    )
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Extractive answering: share of the question's weighted terms the evidence must cover.
     min_coverage: float = 0.35
     max_quotes: int = 2
+    # Longer questions are refused with a message (a pasted document is not a question, and
+    # every question is segmented and searched while others wait).
+    max_question_chars: int = Field(default=500, ge=20, le=20000)
+    # The year 今年 / 去年 in a question refer to; 0 = the current calendar year.
+    today_year: int = Field(default=0, ge=0, le=2099)
 
     # Language model (optional; empty base URL means extractive answers only).
     llm_base_url: str = ""
@@ -119,6 +124,12 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    def current_year(self) -> int:
+        """The year questions are asked in (`today_year`, or the calendar's)."""
+        import datetime
+
+        return self.today_year or datetime.date.today().year
 
     @property
     def llm_enabled(self) -> bool:

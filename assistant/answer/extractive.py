@@ -1,41 +1,57 @@
-"""The default answerer: quote the sentences that answer the question, or say nothing was found.
+"""The default answerer: a plain first sentence that answers, the source's own words, or a refusal.
 
-A sentence is scored by how much of the question's weighted vocabulary (IDF from the lexical
-index) it covers, counting its chunk's context header (title, year, section) too, so that
-"2023年人员经费" is covered by "人员经费186.52万元" under a 2023 heading. When the best sentence
-covers less than `min_coverage`, the answer is `no_evidence`: quoting something loosely related
-would look like an answer and mislead. No figure is ever composed here; only quoted.
+An answer is built from the candidate sentences that pass every check in `evidence` (right topic,
+entity, year, kind of answer, result or target):
+
+    2022年全年接待查档1190人次[1]。                          ← the direct answer
+    据《2022年度部门整体支出绩效评价报告》第3页：“全年接待查档1190人次，…”[1]   ← the quote
+    其他年度：2021年为1284人次[2]。                          ← when no year was asked
+
+The direct answer is the clause of the quoted sentence that holds the answer, with the year put
+in front when the clause does not say it; nothing else is composed, and no figure is ever
+computed here. When no sentence passes, the answer is `no_evidence` with a hint naming what was
+found nearby and why it does not answer (another year, only a target, no figure), marked as not
+an answer. Questions with several parts get one line per part, each cited, and the parts not
+found are named.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.answer.citations import citation_of, place_of
-from assistant.ingest.chunking import split_sentences
-from assistant.models import NO_EVIDENCE_ANSWER, Answer, Chunk, Hit
+from assistant.answer.evidence import Candidate, candidates
+from assistant.answer.question import Question
+from assistant.models import NO_EVIDENCE_ANSWER, Answer, Citation, Hit
 
-_FIGURE_QUESTION = re.compile(r"多少|几[个人卷件次项条页份册名]|数量|金额|比例|百分|增长|减少|变化|万元|人次|规模")
-# A quantity: a number followed by a unit or %, not a year ("2023年") or an ordinal ("第3").
-_QUANTITY = re.compile(
-    r"(?<!第)(?:\d+(?:\.\d+)?\s*(?:%|％|万元|元|人次|人|卷|件|页|册|份|条|场|个|次|分|张|期|项|家|平方米|米|盒|℃)"
-    r"|(?<!\d)\d{1,3}\s*(?:年|个月|天|日)(?!度))"
-)
-_DEFINITION_ASKED = (
-    re.compile(r"(?:什么是|何为|何谓|什么叫)\s*[“\"]?([\w·]{1,12}?)[”\"]?\s*[？?。]?$"),
-    re.compile(r"^[“\"]?([\w·]{1,12}?)[”\"]?\s*(?:是什么|指什么|是指什么|指的是什么|是什么意思|的含义是什么|的定义)"),
-)
-_HEADER_SHARE = 0.8  # a term only in the header counts a little less than one in the sentence
+_SUPPORT_SHARE = 0.9  # a second quote must score this close to the first
+_OTHER_YEAR_SHARE = 0.8
+_KIND_WORDS = {
+    "quantity": "具体数字",
+    "date": "具体日期",
+    "person": "人名",
+    "place": "地点",
+    "org": "单位名称",
+    "reason": "原因说明",
+    "definition": "定义或解释",
+}
+NOT_AN_ANSWER = "（以上仅为检索线索，不是答案。）"
 
 
-@dataclass(frozen=True)
-class Quote:
-    sentence: str
-    chunk: Chunk
-    coverage: float
-    score: float
+@dataclass
+class Finding:
+    """What the holdings say to one question (or one part of it)."""
+
+    question: Question
+    quotes: list[Candidate] = field(default_factory=list)  # the first answers; the rest support it
+    other_years: list[Candidate] = field(default_factory=list)
+    hint: str = ""
+
+    @property
+    def found(self) -> bool:
+        return bool(self.quotes)
 
 
 def term_weights(query_terms: list[str], frequencies: dict[str, int], total: int) -> dict[str, float]:
@@ -47,65 +63,215 @@ def term_weights(query_terms: list[str], frequencies: dict[str, int], total: int
     return weights
 
 
-def best_quotes(question: str, hits: list[Hit], weights: dict[str, float], limit: int, depth: int = 8) -> list[Quote]:
-    total = sum(weights.values())
-    if total <= 0:
-        return []
-    wants_figure = bool(_FIGURE_QUESTION.search(question))
-    subject = defined_term(question)
-    quotes: list[Quote] = []
-    for rank, hit in enumerate(hits[:depth]):
-        header = f"{hit.chunk.header} {hit.chunk.section}".lower()
-        for sentence in split_sentences(hit.chunk.text):
-            coverage = _coverage(sentence.lower(), header, weights, total)
-            if coverage <= 0:
-                continue
-            bonus = 0.0
-            if wants_figure and _QUANTITY.search(sentence):
-                bonus += 0.12
-            if subject and re.search(re.escape(subject) + r"[^，。；]{0,6}?(?:是|指|即)", sentence):
-                bonus += 0.3
-            quotes.append(Quote(sentence, hit.chunk, coverage, coverage + bonus + 0.04 / (1 + rank)))
-    quotes.sort(key=lambda q: q.score, reverse=True)
-    chosen: list[Quote] = []
-    for quote in quotes:
-        if len(chosen) >= limit:
+def find(
+    question: Question,
+    hits: list[Hit],
+    weights: dict[str, float],
+    min_coverage: float,
+    max_quotes: int,
+    depth: int = 20,
+) -> Finding:
+    """The sentences that answer `question`, best first, or a hint when none does."""
+    ranked = candidates(question, hits, weights, depth)
+    passing = [c for c in ranked if c.ok and c.coverage >= min_coverage]
+    if not passing:
+        return Finding(question, hint=hint_for(question, ranked, min_coverage))
+    primary = _primary(question, passing)
+    limit = max(max_quotes, 4) if question.kind == "list" else max_quotes
+    quotes = [primary]
+    for candidate in passing:
+        if len(quotes) >= limit:
             break
-        if chosen and (quote.score < chosen[0].score * 0.9 or any(q.sentence == quote.sentence for q in chosen)):
+        if candidate.score < primary.score * _SUPPORT_SHARE or candidate.years != primary.years:
             continue
-        chosen.append(quote)
-    return chosen
+        if all(candidate.sentence != q.sentence for q in quotes):
+            quotes.append(candidate)
+    return Finding(question, quotes, _other_years(question, passing, primary))
 
 
-def defined_term(question: str) -> str | None:
-    """X in 'X是什么' / '什么是X': a definition is wanted, and a sentence 'X是…' gives it."""
-    text = question.strip()
-    for pattern in _DEFINITION_ASKED:
-        if match := pattern.search(text):
-            return match.group(1)
-    return None
+def _primary(question: Question, passing: list[Candidate]) -> Candidate:
+    """The best sentence; with no year asked, the newest among those nearly as good."""
+    best = passing[0]
+    if question.years:
+        return best
+    if not best.years:  # an undated guide answers a general question; no year to prefer
+        return best
+    close = [c for c in passing if c.score >= best.score * _SUPPORT_SHARE and c.years]
+    return max(close, key=lambda c: (max(c.years), c.score))
 
 
-def _coverage(sentence: str, header: str, weights: dict[str, float], total: int | float) -> float:
-    in_sentence = sum(w for t, w in weights.items() if t in sentence)
-    if in_sentence == 0:
-        return 0.0
-    in_header = sum(w for t, w in weights.items() if t not in sentence and t in header)
-    return (in_sentence + _HEADER_SHARE * in_header) / total
+def _other_years(question: Question, passing: list[Candidate], primary: Candidate) -> list[Candidate]:
+    """With no year asked, the best answer of each other year, when it differs from the primary."""
+    if question.years or question.kind != "quantity" or len(primary.years) != 1:
+        return []
+    by_year: dict[int, Candidate] = {}
+    for candidate in passing:
+        if len(candidate.years) != 1 or candidate.years == primary.years:
+            continue
+        if candidate.score < primary.score * _OTHER_YEAR_SHARE or candidate.answer == primary.answer:
+            continue
+        by_year.setdefault(candidate.years[0], candidate)
+    return [by_year[year] for year in sorted(by_year, reverse=True)[:3]]
 
 
-def answer_from_quotes(question: str, quotes: list[Quote], min_coverage: float) -> Answer:
-    if not quotes or quotes[0].coverage < min_coverage:
-        return Answer(question=question, answer=NO_EVIDENCE_ANSWER, status="no_evidence")
-    citations = []
-    lines = []
-    numbers: dict[str, int] = {}
-    for quote in quotes:
-        if quote.chunk.id not in numbers:
-            numbers[quote.chunk.id] = len(numbers) + 1
-            citations.append(citation_of(numbers[quote.chunk.id], quote.chunk))
-        lines.append(f"据{place_of(quote.chunk)}：“{quote.sentence}”[{numbers[quote.chunk.id]}]")
-    return Answer(question=question, answer="\n".join(lines), status="answered", citations=citations)
+def direct_sentence(question: Question, candidate: Candidate) -> str:
+    """The answer in one plain sentence, in the source's words: the clause holding the answer
+    (with its subject when the clause lacks it) and the year in front when it is not said."""
+    sentence = candidate.sentence.rstrip("。；;！!？?")
+    text = candidate.clause.rstrip("。；;！!？?，,")
+    if question.kind in {"definition", "open", "method", "list", "yesno", "reason"} or not candidate.answer:
+        text = _shortened(sentence)
+    elif text != sentence:
+        subject = _subject(sentence)
+        if subject and subject not in text and not _shares_words(text, question.text):
+            text = subject + text
+    year = _year_to_say(question, candidate)
+    if year and str(year) not in text:
+        text = f"{year}年，{text}" if re.match(r"[\d（(]", text) else f"{year}年{text}"
+    return text
+
+
+def _year_to_say(question: Question, candidate: Candidate) -> int | None:
+    if not candidate.years:
+        return None
+    asked = [y for y in question.years if y in candidate.years]
+    return asked[0] if asked else candidate.years[-1] if len(candidate.years) == 1 else None
+
+
+def _subject(sentence: str) -> str:
+    """What the sentence's first clause is about, before its first figure ('基本支出207.27万元' →
+    '基本支出'); '' when that clause is only a time ('截至2021年12月31日')."""
+    first = re.split(r"[，,；：]", sentence, maxsplit=1)[0]
+    if re.match(r"^(?:截至|截止|到|至|自|从|在)?\s?(?:19|20)\d{2}", first):
+        return ""
+    match = re.match(r"([^\d]{2,16}?)(?:为|是|达|共|计)?\d", first)
+    return match.group(1) if match else ""
+
+
+def _shares_words(text: str, question: str) -> bool:
+    """The clause names something the question asks about (so it needs no subject in front)."""
+    from assistant.index.lexical import terms
+
+    return any(t in text for t in terms(question) if len(t) >= 2 and not re.fullmatch(r"[\d.]+", t))
+
+
+def _shortened(sentence: str, limit: int = 90) -> str:
+    if len(sentence) <= limit:
+        return sentence
+    cut = max(sentence.rfind(mark, 0, limit) for mark in "，；：,;")
+    return sentence[:cut] + "……" if cut > 20 else sentence[:limit] + "……"
+
+
+# --- refusals --------------------------------------------------------------------------------
+
+
+def hint_for(question: Question, ranked: list[Candidate], min_coverage: float) -> str:
+    """Why the nearest sentences do not answer, in one line, naming their source; '' when nothing
+    came close. Only sentences the asker may see are ever ranked, so a hint reveals nothing more."""
+    near = [c for c in ranked if c.coverage >= min_coverage * 0.8 and c.problem]
+    if not near:
+        return ""
+    best = near[0]
+    where = place_of(best.chunk)
+    if best.problem == "year":
+        years = sorted({y for c in near if c.problem == "year" for y in c.years})
+        asked = "、".join(str(y) for y in question.years)
+        shown = "、".join(str(y) for y in years[-4:])
+        text = (
+            f"馆藏资料中有{shown}年的相关内容（如{where}），但没有{asked}年的。"
+            if shown
+            else f"找到的相关内容（{where}）没有写明年份。"
+        )
+    elif best.problem == "tense":
+        text = (
+            f"找到的是实际完成情况，不是计划或目标（{where}）。"
+            if question.wants_target
+            else f"找到的只是计划或预期目标，不是实际完成数（{where}）。"
+        )
+    elif best.problem == "kind":
+        text = f"找到了相关内容（{where}），但其中没有{_KIND_WORDS.get(question.kind, '所问的内容')}。"
+    elif best.problem == "entity":
+        text = f"找到的相关内容不是关于“{'、'.join(question.entities)}”的（{where}）。"
+    else:
+        text = f"找到的内容与问题相近（{where}），但没有谈到问题所问的事项。"
+    return text + NOT_AN_ANSWER
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+class _Numbers:
+    """Citation numbers by chunk, in order of first use."""
+
+    def __init__(self) -> None:
+        self.by_chunk: dict[str, int] = {}
+        self.citations: list[Citation] = []
+
+    def of(self, candidate: Candidate) -> int:
+        chunk = candidate.chunk
+        if chunk.id not in self.by_chunk:
+            self.by_chunk[chunk.id] = len(self.by_chunk) + 1
+            self.citations.append(citation_of(self.by_chunk[chunk.id], chunk))
+        return self.by_chunk[chunk.id]
+
+
+def render(text: str, question: Question, findings: list[Finding]) -> Answer:
+    """The Answer for a question from its findings (one, or one per part)."""
+    found = [f for f in findings if f.found]
+    if not found:
+        hints = [f.hint for f in findings if f.hint]
+        hint = hints[0] if hints else ""
+        return Answer(question=text, answer=NO_EVIDENCE_ANSWER, status="no_evidence", hint=hint)
+    numbers = _Numbers()
+    if len(findings) == 1:
+        lines, direct = _render_one(findings[0], numbers)
+    else:
+        lines, direct = _render_parts(question, findings, numbers)
+    return Answer(
+        question=text,
+        answer="\n".join(lines),
+        status="answered",
+        citations=numbers.citations,
+        direct_answer=direct,
+    )
+
+
+def _render_one(finding: Finding, numbers: _Numbers) -> tuple[list[str], str]:
+    primary = finding.quotes[0]
+    direct = direct_sentence(finding.question, primary) + "。"
+    lines = [f"{direct[:-1]}[{numbers.of(primary)}]。"]
+    lines += [_quote_line(c, numbers) for c in finding.quotes]
+    if finding.other_years:
+        others = "；".join(f"{c.years[0]}年为{c.answer}[{numbers.of(c)}]" for c in finding.other_years)
+        lines.append(f"其他年度：{others}。")
+    return lines, direct
+
+
+def _render_parts(question: Question, findings: list[Finding], numbers: _Numbers) -> tuple[list[str], str]:
+    heads: list[str] = []
+    body: list[str] = []
+    missing: list[str] = []
+    for finding in findings:
+        label = finding.question.label
+        if not finding.found:
+            missing.append(label)
+            continue
+        primary = finding.quotes[0]
+        said = direct_sentence(finding.question, primary)
+        heads.append(said)
+        body.append(f"{label}：{said}[{numbers.of(primary)}]。")
+        body += ["  " + _quote_line(c, numbers) for c in finding.quotes]
+    direct = "；".join(heads) + "。"
+    if missing:
+        body.append(f"未找到依据的部分：{'、'.join(missing)}。")
+        hints = [f.hint for f in findings if not f.found and f.hint]
+        if hints:
+            body.append(f"提示：{hints[0]}")
+    return [direct, *body], direct
+
+
+def _quote_line(candidate: Candidate, numbers: _Numbers) -> str:
+    return f"据{place_of(candidate.chunk)}：“{candidate.sentence}”[{numbers.of(candidate)}]"
 
 
 def further_reading(hits: list[Hit], answer: Answer, count: int = 2) -> str:

@@ -44,7 +44,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     code_key TEXT,
     year INTEGER,
     access_level INTEGER NOT NULL,
-    fonds_key TEXT
+    fonds_key TEXT,
+    context_years TEXT NOT NULL DEFAULT '',  -- '2023 2024': the years its section is about
+    published INTEGER,                       -- the year its document was written
+    years TEXT NOT NULL DEFAULT ''           -- ' 2022 2023 ': every year it talks about (filters)
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
 CREATE INDEX IF NOT EXISTS chunks_code ON chunks(code_key);
@@ -85,7 +88,7 @@ CREATE TABLE IF NOT EXISTS ocr_pages (
 _EXACT_DF_LIMIT = 2000
 _CHUNK_COLUMNS = (
     "id, source_id, source_name, kind, ordinal, text, header, section, page, fonds, "
-    "archival_code, code_key, year, access_level"
+    "archival_code, code_key, year, access_level, context_years, published"
 )
 
 
@@ -96,7 +99,25 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.executescript(SCHEMA)
     _add_year_tags(conn)
+    _add_chunk_years(conn)
     return conn
+
+
+def _add_chunk_years(conn: sqlite3.Connection) -> None:
+    """Indexes built before chunks were dated by what they talk about get the columns, and their
+    sources are marked changed, so the next ingest re-reads and re-dates them."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+    if "years" in columns:
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+        if "years" in columns:  # another process upgraded it while we waited for the lock
+            return
+        conn.execute("ALTER TABLE chunks ADD COLUMN context_years TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE chunks ADD COLUMN published INTEGER")
+        conn.execute("ALTER TABLE chunks ADD COLUMN years TEXT NOT NULL DEFAULT ''")
+        conn.execute("UPDATE sources SET content_hash = ''")
 
 
 def _has_year_tags(conn: sqlite3.Connection) -> bool:
@@ -168,13 +189,14 @@ def insert_source(
         (source_id, path, name, kind, content_hash, title, year, len(chunks)),
     )
     for chunk in chunks:
+        years = chunk.years
         cursor = conn.execute(
-            f"INSERT INTO chunks({_CHUNK_COLUMNS}, fonds_key) VALUES ({', '.join('?' * 15)})",
-            (*_chunk_values(chunk), fonds_key(chunk.fonds) if chunk.fonds else None),
+            f"INSERT INTO chunks({_CHUNK_COLUMNS}, fonds_key, years) VALUES ({', '.join('?' * 18)})",
+            (*_chunk_values(chunk), fonds_key(chunk.fonds) if chunk.fonds else None, years_text(years)),
         )
         conn.execute(
             "INSERT INTO chunks_fts(rowid, terms, year_tag) VALUES (?, ?, ?)",
-            (cursor.lastrowid, index_text(chunk.retrieval_text), year_tag(chunk.year)),
+            (cursor.lastrowid, index_text(chunk.retrieval_text), year_tags(years)),
         )
     conn.executemany(
         "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, fonds_key, archival_code, "
@@ -244,11 +266,24 @@ def _chunk_values(chunk: Chunk) -> tuple[object, ...]:
         chunk.code_key,
         chunk.year,
         chunk.access_level,
+        " ".join(str(y) for y in chunk.context_years),
+        chunk.published,
     )
 
 
+def years_text(years: Sequence[int]) -> str:
+    """' 2022 2023 ' (spaces around every year, so `instr` matches whole years), '' for none."""
+    return f" {' '.join(str(y) for y in years)} " if years else ""
+
+
+def year_tags(years: Sequence[int]) -> str:
+    return " ".join(year_tag(y) for y in years) if years else year_tag(None)
+
+
 def _chunk_from(row: Sequence[object]) -> Chunk:
-    return Chunk(*row)  # type: ignore[arg-type]
+    *fields, context_years, published = row
+    years = tuple(int(y) for y in str(context_years or "").split())
+    return Chunk(*fields, context_years=years, published=published)  # type: ignore[arg-type]
 
 
 def chunks_by_id(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Chunk]:
@@ -279,9 +314,9 @@ def filter_sql(filters: Filters, max_level: int, alias: str = "c") -> tuple[str,
         clauses.append(f"{alias}.kind IN ({', '.join('?' * len(filters.kinds))})")
         params.extend(filters.kinds)
     if filters.years:
-        marks = ", ".join("?" * len(filters.years))
-        clauses.append(f"({alias}.year IS NULL OR {alias}.year IN ({marks}))")
-        params.extend(filters.years)
+        matches = " OR ".join(f"instr({alias}.years, ?) > 0" for _ in filters.years)
+        clauses.append(f"({alias}.years = '' OR {matches})")
+        params.extend(f" {y} " for y in filters.years)
     return " AND ".join(clauses), params
 
 
@@ -300,6 +335,20 @@ def lexical_search(
         f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
     )
     return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
+
+
+def years_with_material(conn: sqlite3.Connection, years: Sequence[int], max_level: int) -> set[int]:
+    """Those of `years` that some chunk the principal may see talks about."""
+    found: set[int] = set()
+    for year in years:
+        row = conn.execute(
+            "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? AND c.access_level <= ? LIMIT 1",
+            (f'year_tag : "{year_tag(year)}"', max_level),
+        ).fetchone()
+        if row:
+            found.add(year)
+    return found
 
 
 def visible_ids(conn: sqlite3.Connection, ids: Sequence[str], filters: Filters, max_level: int) -> set[str]:

@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 
 # Words of the trade that jieba's general dictionary would cut apart.
 DOMAIN_WORDS = (
@@ -71,8 +72,14 @@ def _segmenter() -> jieba.Tokenizer:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for word in DOMAIN_WORDS:
-        tokenizer.add_word(word, freq=20000)
+        tokenizer.add_word(word, freq=20000, tag="n")
     return tokenizer
+
+
+@lru_cache(maxsize=1)
+def pos_segmenter() -> jieba.posseg.POSTokenizer:
+    """Part-of-speech tagging over the same dictionary (names, places, organisations in questions)."""
+    return jieba.posseg.POSTokenizer(_segmenter())
 
 
 def terms(text: str) -> list[str]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from assistant.ingest.catalogue import row_text
 from assistant.models import CatalogueRow, Chunk, LoadedDocument
+from assistant.text.sentences import SENTENCE_ENDS
+from assistant.text.years import DocumentYears, section_years
 
 # Heading numbering, outermost first: 一、  （一）  1.  （1）
 _HEADING_PATTERNS = (
@@ -31,7 +33,7 @@ _HEADING_PATTERNS = (
 )
 _HEADING_MAX_CHARS = 32
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
+_SENTENCE_ENDS = SENTENCE_ENDS
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9%.,]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 
@@ -53,25 +55,37 @@ def heading_level(text: str) -> int | None:
     stripped = text.strip()
     if len(stripped) > _HEADING_MAX_CHARS or stripped.endswith(("。", "；", "，", ",", ";")):
         return None
+    if "。" in stripped[:-1]:  # "1.库房容量趋于饱和。现有…": a list item's lead-in, wrapped by the PDF
+        return None
     for level, pattern in enumerate(_HEADING_PATTERNS, start=1):
         if pattern.match(stripped):
             return level
     return None
 
 
-def document_header(doc: LoadedDocument, section: tuple[str, ...]) -> str:
-    year = f"{doc.year}年 " if doc.year else ""
+def document_header(doc: LoadedDocument, section: tuple[str, ...], years: tuple[int, ...] = ()) -> str:
+    """《title》issuer 2023年 · section path: what the chunk is, who wrote it, which year it is about."""
+    shown = years or ((doc.year,) if doc.year else ())
+    year = "、".join(str(y) for y in shown) + "年 " if shown else ""
+    issuer = f"{doc.issuer} " if doc.issuer and doc.issuer not in doc.title else ""
     path = " > ".join(section)
-    return f"《{doc.title}》{year}· {path}" if path else f"《{doc.title}》{year}".rstrip()
+    head = f"《{doc.title}》{issuer}{year}"
+    return f"{head}· {path}" if path else head.rstrip()
+
+
+def document_dating(doc: LoadedDocument) -> DocumentYears:
+    return DocumentYears(covered=doc.year, published=doc.published, plan=doc.plan_year)
 
 
 def chunk_document(
     doc: LoadedDocument, source_id: str, source_name: str, access: int, size: int, minimum: int
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
+    dating = document_dating(doc)
     for paragraph_group in _section_groups(_paragraphs(doc)):
+        first = paragraph_group[0]
+        years = section_years(" > ".join(first.section), dating)
         for text in _pack(paragraph_group, size, minimum):
-            first = paragraph_group[0]
             ordinal = len(chunks)
             chunks.append(
                 Chunk(
@@ -81,7 +95,7 @@ def chunk_document(
                     kind=doc.kind,
                     ordinal=ordinal,
                     text=text,
-                    header=document_header(doc, first.section),
+                    header=document_header(doc, first.section, years),
                     section=" > ".join(first.section),
                     page=first.page,
                     fonds=None,
@@ -89,6 +103,8 @@ def chunk_document(
                     code_key=None,
                     year=doc.year,
                     access_level=access,
+                    context_years=years,
+                    published=doc.published,
                 )
             )
     return chunks
@@ -111,6 +127,7 @@ def chunk_catalogue_row(row: CatalogueRow, source_id: str, source_name: str, ord
         code_key=row.code_key,
         year=row.year,
         access_level=row.access_level,
+        context_years=(row.year,) if row.year else (),
     )
 
 
@@ -198,11 +215,3 @@ def _sentences(text: str, size: int) -> Iterator[str]:
             sentence = sentence[size:]
         if sentence:
             yield sentence
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, for quoting: cut at 。！？； and line breaks."""
-    parts: list[str] = []
-    for line in text.splitlines():
-        parts.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
-    return parts

@@ -13,14 +13,19 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.models import Line, LoadedDocument
+from assistant.text.years import document_years, year_of
 
 # A plain-text report is a few hundred KB; tens of MB is an export gone wrong, and would take
 # hours to segment and embed. Refuse it with a message rather than hang the run.
 MAX_TEXT_BYTES = 20 * 2**20
 TEXT_SUFFIXES = {".pdf", ".docx", ".md", ".markdown", ".txt"}
 GUIDE_WORDS = ("指南", "手册", "入门", "须知", "介绍", "guide")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
+# The body that wrote a report, as its opening or signature names it: 青山县档案馆, 白河县人民政府.
+_ISSUER = re.compile(
+    r"((?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)[\u4e00-\u9fff]{0,10}?"
+    r"(?:档案馆|档案局|人民政府|委员会|办公室|财政局|人民代表大会|政府|局|馆|中心))"
+)
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:省|市|县|区|自治州))(?:人民政府|政府|档案)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PAGE_FOOTER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$"
@@ -48,22 +53,30 @@ def document_of(path: Path, lines: list[Line]) -> LoadedDocument:
     year from the file name (or the first line)."""
     lines = [line for line in lines if line.text.strip() and not _PAGE_FOOTER.match(line.text)]
     title = _title_of(path, lines)
+    texts = [line.text for line in lines]
+    dated_title = title if year_of(title) else f"{path.stem} {title}" if year_of(path.stem) else title
+    dating = document_years(dated_title, texts)
     return LoadedDocument(
         path=str(path),
         title=title,
         kind=_kind_of(path, title),
-        year=year_of(title) or year_of(path.stem) or _year_in_opening(lines),
+        year=dating.covered,
         lines=lines,
+        published=dating.published,
+        plan_year=dating.plan,
+        issuer=issuer_of(title, texts),
     )
 
 
-def year_of(text: str) -> int | None:
-    """The first plausible year (1949–2099) written in a title or file name."""
-    for match in _YEAR.finditer(text):
-        year = int(match.group(1))
-        if 1949 <= year <= 2099:
-            return year
-    return None
+def issuer_of(title: str, lines: list[str]) -> str:
+    """The body a report comes from, named in its title, opening or signature ('' when none is)."""
+    for text in (title, *lines[:3], *lines[-3:]):
+        if match := _ISSUER.search(text):
+            return match.group(1)
+    for text in (title, *lines[:3]):
+        if match := _PLACE.search(text):
+            return match.group(1)
+    return ""
 
 
 def _title_of(path: Path, lines: list[Line]) -> str:
@@ -74,14 +87,6 @@ def _title_of(path: Path, lines: list[Line]) -> str:
         return stem
     first = next((line.text.strip() for line in lines[:5] if _CJK.search(line.text)), "")
     return first[:60] or stem
-
-
-def _year_in_opening(lines: list[Line]) -> int | None:
-    """The year a report names in its first lines ("2023年度…", "…2023年工作总结")."""
-    for line in lines[:8]:
-        if match := _TITLE_YEAR.search(line.text):
-            return int(match.group(1))
-    return None
 
 
 def _kind_of(path: Path, title: str) -> str:

@@ -1,0 +1,103 @@
+"""Quantities in Chinese report text: a number with its unit, as printed.
+
+>>> [q.text for q in quantities("全年接待查档1,190余人次，增长9.56%，人员经费186.52万元。")]
+['1,190余人次', '9.56%', '186.52万元']
+>>> quantities("2023年完成扫描")  # a year is not a quantity
+[]
+>>> unit_family("人次") == unit_family("万人次")
+True
+
+Deliberately not handled: numbers in Chinese numerals (一千二百), and fractions (三分之一).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text.years import plain_digits
+
+# Longest first, so 万人次 is not read as 万 + 人次. Grouped into families that answer the same
+# kind of question ("多少人次" accepts 人次 and 万人次, not 人).
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "percent": ("个百分点", "%", "％", "‰", "成"),
+    "money": ("万亿元", "亿元", "万元", "千元", "美元", "元"),
+    "visits": ("万人次", "人次", "卷（件）次", "卷(件)次", "卷次", "件次", "册次"),
+    "people": ("万人", "名", "人", "户", "位"),
+    "pages": ("万页", "页", "幅", "画幅"),
+    "volumes": ("万卷", "卷", "万件", "件", "册", "盒", "份", "张", "条", "篇", "部"),
+    "area": ("平方公里", "平方米", "立方米", "公顷", "亩"),
+    "length": ("公里", "千米", "米", "厘米"),
+    "data": ("TB", "GB", "MB", "T", "G"),
+    "time": ("个月", "小时", "分钟", "天", "周", "年"),
+    "temperature": ("℃", "°C"),
+    "score": ("分",),
+    "count": (
+        "个",
+        "次",
+        "场",
+        "期",
+        "项",
+        "家",
+        "所",
+        "座",
+        "辆",
+        "台",
+        "套",
+        "处",
+        "席",
+        "批",
+        "届",
+        "轮",
+        "倍",
+        "吨",
+        "万",
+        "亿",
+    ),
+}
+_UNITS = sorted((u for units in _FAMILIES.values() for u in units), key=len, reverse=True)
+_FAMILY_OF = {u: family for family, units in _FAMILIES.items() for u in units}
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_QUANTITY = re.compile(
+    rf"(?<![\d.A-Za-z-])(?P<number>{_NUMBER})(?P<more>余|多)?\s?(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})"
+    r"(?P<after>左右|以上|以下|以内|上下)?"
+)
+_YEARISH = re.compile(r"(?:19|20)\d{2}")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    text: str  # as printed, with its qualifier: "1,190余人次"
+    number: str  # "1190"
+    unit: str
+    start: int
+    end: int
+
+    @property
+    def family(self) -> str:
+        return unit_family(self.unit)
+
+
+def unit_family(unit: str) -> str:
+    return _FAMILY_OF.get(unit, "count")
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Numbers with units in `text`, in order; years (2023年, 2023年度) and dates are not quantities."""
+    text = plain_digits(text)
+    found: list[Quantity] = []
+    for match in _QUANTITY.finditer(text):
+        number, unit = match.group("number").replace(",", ""), match.group("unit")
+        if unit == "年" and (_YEARISH.fullmatch(number) or text[match.end() : match.end() + 1] in "度底初末中"):
+            continue  # a year, not a duration
+        if unit in {"万", "亿"} and text[match.end() : match.end() + 1] in "元人":
+            continue  # part of 万元 / 万人, matched by the longer unit elsewhere
+        if unit == "月" or (unit in {"日", "号"}):
+            continue
+        found.append(Quantity(match.group(0), number, unit, match.start(), match.end()))
+    return found
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number written in `text`, without thousands separators ('1,190' → '1190')."""
+    return {n.replace(",", "") for n in re.findall(_NUMBER, plain_digits(text))}
