@@ -20,7 +20,7 @@ from assistant.answer.draft import evidence_pack, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
 from assistant.answer.generate import AnswerEvent, generate
 from assistant.answer.llm import condense_question
-from assistant.answer.question import Question, analyse
+from assistant.answer.question import Question, analyse, home_place, place_of
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError, QuestionError
@@ -60,10 +60,12 @@ class Assistant:
         self.settings = settings
         self.index = index
         self._visible_chunks: dict[int, int] = {}
+        self._home: dict[int, str] = {}
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         report = ingest(self.index, [Path(p) for p in paths], progress)
         self._visible_chunks.clear()
+        self._home.clear()
         return report
 
     def ask(
@@ -225,7 +227,7 @@ class Assistant:
     ) -> tuple[Answer, list[Hit]]:
         """Answer from report and guide passages: each part of the question on its own."""
         started = time.perf_counter()
-        asked = analyse(question, current_year=self.settings.current_year())
+        asked = self._with_home(analyse(question, current_year=self.settings.current_year()), principal)
         if not use_years:  # drafting 2024 from earlier years: the year named is not the one to find
             asked = replace(asked, years=(), parts=tuple(replace(p, years=()) for p in asked.parts))
         findings: list[Finding] = []
@@ -241,6 +243,16 @@ class Assistant:
             "answer": (time.perf_counter() - started) * 1000 - timings["retrieve"],
         }
         return answer, hits
+
+    def _with_home(self, asked: Question, principal: Principal) -> Question:
+        """The question with our archive's place standing in for the entity it does not name."""
+        level = clearance(principal)
+        if level not in self._home:
+            named = place_of(self.settings.archive_name) if self.settings.archive_name else ""
+            self._home[level] = named or home_place(db.issuers(self.index.conn, level))
+        home = self._home[level]
+        parts = tuple(replace(p, home=home) if not p.entities else p for p in asked.parts)
+        return replace(asked, home=home if not asked.entities else "", parts=parts)
 
     def _find(
         self,
@@ -280,13 +292,17 @@ class Assistant:
         found = retrieve(self.index, question.text, principal, filters, limit)
         timings["retrieve"] += (time.perf_counter() - started) * 1000
         max_level = clearance(principal)
-        weights = term_weights(
-            found.query_terms,
-            db.document_frequencies(self.index.conn, found.query_terms, max_level),
-            self._visible_total(max_level),
-        )
+        frequencies = db.document_frequencies(self.index.conn, found.query_terms, max_level)
+        weights = term_weights(found.query_terms, frequencies, self._visible_total(max_level))
+        unseen = frozenset(t for t in found.query_terms if not frequencies.get(t))
         finding = find(
-            question, found.hits, weights, self.settings.min_coverage, self.settings.max_quotes, depth=max(k, 20)
+            question,
+            found.hits,
+            weights,
+            self.settings.min_coverage,
+            self.settings.max_quotes,
+            depth=max(k, 20),
+            unseen=unseen,
         )
         return finding, found.hits
 

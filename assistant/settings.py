@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Longer questions are refused with a message (a pasted document is not a question, and
     # every question is segmented and searched while others wait).
     max_question_chars: int = Field(default=500, ge=20, le=20000)
+    # The archive this assistant serves (青山县档案馆): a question that names no place is about
+    # it. Empty = the place most of the ingested documents come from.
+    archive_name: str = ""
     # The year 今年 / 去年 in a question refer to; 0 = the current calendar year.
     today_year: int = Field(default=0, ge=0, le=2099)
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from assistant.answer.question import Question, tagged
+from assistant.answer.question import Question, period_in, tagged
 from assistant.index.lexical import terms
 from assistant.models import Chunk, Hit
 from assistant.text.quantities import Quantity, numbers_in, quantities
@@ -58,12 +59,20 @@ class Candidate:
         return self.problem is None
 
 
-def candidates(question: Question, hits: list[Hit], weights: dict[str, float], depth: int = 20) -> list[Candidate]:
-    """Every sentence of the top `depth` chunks that shares a term with the question, best first."""
+def candidates(
+    question: Question,
+    hits: list[Hit],
+    weights: dict[str, float],
+    depth: int = 20,
+    unseen: frozenset[str] = frozenset(),
+) -> list[Candidate]:
+    """Every sentence of the top `depth` chunks that shares a term with the question, best first.
+    `unseen` are the question's terms that no visible chunk contains (the asker's own words)."""
     total = sum(weights.values())
     if total <= 0:
         return []
     required = required_terms(question, weights)
+    head = head_term(question, unseen) if question.kind == "quantity" else None
     found: list[Candidate] = []
     for rank, hit in enumerate(hits[:depth]):
         chunk = hit.chunk
@@ -79,19 +88,20 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], d
             if coverage <= 0:
                 continue
             problem = _topic_problem(required, weights, f"{lowered} {context.lower()}")
+            if problem is None and head and not present(head, f"{lowered} {header}", synonyms=False):
+                problem = "topic"
             answer, clause = "", sentence
             if problem is None:
-                problem = _entity_problem(question, f"{sentence} {context}")
+                problem = _entity_problem(question, f"{sentence} {context}", header)
             if problem is None:
-                problem = _year_problem(question, years)
+                problem = _year_problem(question, years) or _period_problem(question, sentence, header)
             if problem is None:
                 answer, clause, problem = _kind(question, sentence)
-            if (
-                problem is None
-                and question.kind == "quantity"
-                and _is_target(sentence, clause, chunk) != question.wants_target
-            ):
-                problem = "tense"
+            if problem is None and question.kind == "quantity":
+                if not _clause_on_topic(head, sentence, clause, chunk.section):
+                    problem = "topic"
+                elif _is_target(sentence, clause, chunk) != question.wants_target:
+                    problem = "tense"
             found.append(
                 Candidate(
                     sentence,
@@ -112,7 +122,7 @@ def candidates(question: Question, hits: list[Hit], weights: dict[str, float], d
 def problem_of(question: Question, sentence: str, years: tuple[int, ...], context: str = "") -> Problem | None:
     """The first check `sentence` fails for `question` (None: it answers), without a chunk:
     for tests and for checking a model's sentences."""
-    problem = _entity_problem(question, f"{sentence} {context}") or _year_problem(question, years)
+    problem = _entity_problem(question, f"{sentence} {context}", context) or _year_problem(question, years)
     if problem:
         return problem
     _, clause, problem = _kind(question, sentence)
@@ -147,7 +157,7 @@ def _coverage(sentence: str, header: str, weights: dict[str, float], total: floa
 # Words that frame a question about our reports rather than say what it is about.
 _FRAME = frozenset(
     (
-        "档案 档案馆 馆 我馆 本馆 工作 情况 状况 报告 全年 年度 本年度 当年 单位 部门 方面 内容 数据 "
+        "档案 档案馆 截至 截止 馆 我馆 本馆 工作 情况 状况 报告 全年 年度 本年度 当年 单位 部门 方面 内容 数据 "
         "数字 时间 期间 全县 全市 全省 今年 去年 上年 总共 合计 共计 总计 主要 其中 目前 现在 实际 "
         "计划 目标 任务 规划 预期 预计 增长 增加 减少 下降 变化 比上年 同比 多少 几 是 为 有 哪些 "
         "什么 区别 时候 日期 地点 原因 如何 怎样 分别 各 万元 元 人次 人 卷 件 页 份 册 条 个 次 "
@@ -190,14 +200,77 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+def present(term: str, text: str, synonyms: bool = True) -> bool:
+    """The term, a synonym, or the parts of a compound close together and in order (经费支出 in
+    经费财政拨款支出, 接收进馆 in 接收县直14个单位到期档案进馆; not 项目支出 in "整体支出和3个项目")."""
+    if term in text or (synonyms and any(s in text for s in SYNONYMS.get(term, ()))):
+        return True
+    parts = compound_parts(term)
+    if len(parts) < 2:
+        return False
+    pattern = ".{0,12}?".join(re.escape(p) for p in parts)
+    return re.search(pattern, text) is not None
+
+
+@lru_cache(maxsize=4096)
+def compound_parts(term: str) -> tuple[str, ...]:
+    """'接收进馆' → ('接收', '进馆'): dictionary words tiling the term from the left, the rest kept."""
+    from assistant.index.lexical import segmenter
+
+    words = {w for w in segmenter().cut(term, cut_all=True) if len(w) >= 2 and w != term}
+    parts: list[str] = []
+    start = 0
+    while start < len(term):
+        word = max((w for w in words if term.startswith(w, start)), key=len, default="")
+        if not word:
+            rest = next(
+                (i for i in range(start + 1, len(term)) if any(term.startswith(w, i) for w in words)), len(term)
+            )
+            word = term[start:rest]
+        parts.append(word)
+        start += len(word)
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def head_term(question: Question, unseen: frozenset[str]) -> str | None:
+    """The word naming what a 多少 question counts: its last content word that the holdings use
+    ('人均消费支出是多少' → 支出, which '人均可支配收入' does not have)."""
+    words = [
+        t
+        for t in terms(question.text)
+        if len(t) >= 2
+        and t not in _FRAME
+        and t not in unseen
+        and not re.fullmatch(r"[\d.]+", t)
+        and not any(t in e for e in question.entities)
+    ]
+    return words[-1] if words else None
+
+
+def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str) -> bool:
+    """The figure is about what was asked: the head word is in its clause, the clause before it,
+    the sentence's first clause (its subject: '基本支出207.27万元，…，比上年增加7.66万元') or the
+    section heading ('（一）档案查阅利用')."""
+    if not head:
+        return True
+    parts = clauses(sentence)
+    at = next((i for i, c in enumerate(parts) if c.text == clause), 0)
+    window = (
+        " ".join(c.text for c in {0: parts[0], at: parts[at], max(at - 1, 0): parts[max(at - 1, 0)]}.values())
+        if parts
+        else sentence
+    )
+    return present(head, window.lower(), synonyms=False) or present(head, section.lower(), synonyms=False)
+
+
 def _topic_problem(required: list[str], weights: dict[str, float], text: str) -> Problem | None:
     """'topic' when the passage lacks most of the question's content words (by weight), or, for a
-    question with one or two of them, the heaviest."""
+    question with only one or two of them, any."""
     if not required:
         return None
-    missing = [t for t in required if t not in text and not any(s in text for s in SYNONYMS.get(t, ()))]
+    missing = [t for t in required if not present(t, text)]
     share = sum(weights[t] for t in missing) / sum(weights[t] for t in required)
-    if share > 0.5 or (len(required) <= 2 and required[0] in missing):
+    if share > 0.5 or (missing and len(required) <= 2):
         return "topic"
     return None
 
@@ -213,9 +286,19 @@ _LEVEL_WORDS = {
 }
 
 
-def _entity_problem(question: Question, text: str) -> Problem | None:
+_HEADER_PLACE = re.compile(
+    r"[\u4e00-\u9fff]{2,4}?[省市县区](?=档案|人民政府|政府|财政|委员会|办公室|[\u4e00-\u9fff]{0,6}(?:馆|局))"
+)
+
+
+def _entity_problem(question: Question, text: str, header: str) -> Problem | None:
     for entity in question.entities:
         if not _names(entity, text):
+            return "entity"
+    if not question.entities and question.home:
+        # No place named: the question is about our archive; a neighbour's report does not answer it.
+        places = set(_HEADER_PLACE.findall(header))
+        if places and question.home not in header:
             return "entity"
     return None
 
@@ -234,6 +317,12 @@ def _year_problem(question: Question, years: tuple[int, ...]) -> Problem | None:
     if not question.years:
         return None
     return None if set(question.years) & set(years) else "year"
+
+
+def _period_problem(question: Question, sentence: str, header: str) -> Problem | None:
+    """A half-year figure does not answer a question about the year, nor the reverse."""
+    said = period_in(sentence) or period_in(header)
+    return None if said == question.period else "year"
 
 
 # --- kind ----------------------------------------------------------------------------------
@@ -308,18 +397,25 @@ def answering_quantity(question: Question, sentence: str) -> Quantity | None:
     fitting = [
         q for q in quantities(sentence) if q.number not in asked_numbers and (wanted is None or q.family in wanted)
     ]
+    if question.asks_change:  # "比上年增长多少" is answered by a change, not by the year's figure
+        fitting = [q for q in fitting if _about_change(sentence, q)]
     if not fitting:
         return None
     question_terms = set(terms(question.text))
 
     def preference(q: Quantity) -> tuple[int, int, int]:
         clause = clause_around(sentence, q.start)
-        about_change = bool(_CHANGE_CLAUSE.search(clause[: max(0, clause.find(q.text))] or clause))
-        change_fit = 1 if about_change == question.asks_change else 0
+        change_fit = 1 if _about_change(sentence, q) == question.asks_change else 0
         shared = sum(1 for t in question_terms if t in clause)
         return (change_fit, shared, -q.start)
 
     return max(fitting, key=preference)
+
+
+def _about_change(sentence: str, quantity: Quantity) -> bool:
+    clause = clause_around(sentence, quantity.start)
+    before = clause[: max(0, clause.find(quantity.text))]
+    return bool(_CHANGE_CLAUSE.search(before or clause))
 
 
 def _name_in(question: Question, sentence: str) -> str:
@@ -359,9 +455,13 @@ _TARGET = re.compile(
     r"计划|目标|力争|争取|预期|预计|拟|确保|规划|力求|有望|或将|可能|如果|若|假如|一旦|能否|"
     r"(?<![主重需只必])要(?=达到|完成|实现|提高|增长|控制|保持|突破|超过|在|建成)|"
     r"将(?=于|在|要|会|达|实现|完成|举|开|启|建|超|提|增|继续|进一步|全面|重点|着力|逐步|有)|"
-    r"到\s?(?:19|20)\d{2}\s?年(?![底末])"
+    r"到\s?(?:19|20)\d{2}\s?年(?![底末])|不少于|不低于|不超过|每年|要求|应当|必须"
 )
-_RESULT = re.compile(r"完成|实现|实际|达到了|已|截至|截止|累计|共|比上年|同比|全年|仅|只有|为|达")
+# Single characters only where they cannot be part of another word: 共 in 共5场, not in 公共.
+_RESULT = re.compile(
+    r"完成|实现|实际|达到了|已|截至|截止|累计|共计|共有|(?<![公总])共(?=\s?\d)|比上年|同比|全年|仅为|只有|"
+    r"(?<![作认成称因])为(?=\s?\d)|(?<![到表传下])达(?=到|\s?\d)"
+)
 _DONE = re.compile(
     r"完成了|已完成|全面完成|圆满完成|超额完成|顺利完成|实现了|达到了|已经|已(?=达|实现|建成|接收|开放|有|完成)"
 )

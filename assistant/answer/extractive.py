@@ -47,6 +47,7 @@ class Finding:
     question: Question
     quotes: list[Candidate] = field(default_factory=list)  # the first answers; the rest support it
     other_years: list[Candidate] = field(default_factory=list)
+    other_sources: list[Candidate] = field(default_factory=list)  # same year, another document, another figure
     hint: str = ""
 
     @property
@@ -70,9 +71,10 @@ def find(
     min_coverage: float,
     max_quotes: int,
     depth: int = 20,
+    unseen: frozenset[str] = frozenset(),
 ) -> Finding:
     """The sentences that answer `question`, best first, or a hint when none does."""
-    ranked = candidates(question, hits, weights, depth)
+    ranked = candidates(question, hits, weights, depth, unseen)
     passing = [c for c in ranked if c.ok and c.coverage >= min_coverage]
     if not passing:
         return Finding(question, hint=hint_for(question, ranked, min_coverage))
@@ -86,7 +88,7 @@ def find(
             continue
         if all(candidate.sentence != q.sentence for q in quotes):
             quotes.append(candidate)
-    return Finding(question, quotes, _other_years(question, passing, primary))
+    return Finding(question, quotes, _other_years(question, passing, primary), _other_sources(passing, primary))
 
 
 def _primary(question: Question, passing: list[Candidate]) -> Candidate:
@@ -112,6 +114,22 @@ def _other_years(question: Question, passing: list[Candidate], primary: Candidat
             continue
         by_year.setdefault(candidate.years[0], candidate)
     return [by_year[year] for year in sorted(by_year, reverse=True)[:3]]
+
+
+def _other_sources(passing: list[Candidate], primary: Candidate) -> list[Candidate]:
+    """Other documents giving another figure for the same years (a plan's 80% and the year
+    plan's 70%): shown, so that staff see the disagreement instead of one arbitrary figure."""
+    if not primary.answer:
+        return []
+    others: dict[str, Candidate] = {}
+    for candidate in passing:
+        same_years = candidate.years == primary.years
+        if candidate.chunk.source_id == primary.chunk.source_id or not same_years or not candidate.answer:
+            continue
+        if candidate.answer == primary.answer or candidate.score < primary.score * _OTHER_YEAR_SHARE:
+            continue
+        others.setdefault(candidate.chunk.source_id, candidate)
+    return list(others.values())[:2]
 
 
 def direct_sentence(question: Question, candidate: Candidate) -> str:
@@ -191,7 +209,12 @@ def hint_for(question: Question, ranked: list[Candidate], min_coverage: float) -
     elif best.problem == "kind":
         text = f"找到了相关内容（{where}），但其中没有{_KIND_WORDS.get(question.kind, '所问的内容')}。"
     elif best.problem == "entity":
-        text = f"找到的相关内容不是关于“{'、'.join(question.entities)}”的（{where}）。"
+        named = "、".join(question.entities) or f"本馆（{question.home}）"
+        text = (
+            f"找到的相关内容不是关于“{named}”的（{where}）。"
+            if question.entities
+            else f"找到的是其他单位的资料（{where}），不是{named}的。"
+        )
     else:
         text = f"找到的内容与问题相近（{where}），但没有谈到问题所问的事项。"
     return text + NOT_AN_ANSWER
@@ -244,6 +267,8 @@ def _render_one(finding: Finding, numbers: _Numbers) -> tuple[list[str], str]:
     if finding.other_years:
         others = "；".join(f"{c.years[0]}年为{c.answer}[{numbers.of(c)}]" for c in finding.other_years)
         lines.append(f"其他年度：{others}。")
+    for other in finding.other_sources:
+        lines.append(f"另据{place_of(other.chunk)}：“{other.sentence}”[{numbers.of(other)}]")
     return lines, direct
 
 

@@ -44,7 +44,7 @@ _KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     (
         "quantity",
         re.compile(
-            r"多少|几[个人卷件次项条页份册名位张天年月家所座台套处期批场届倍分]|多大|多高|多长|多重|数量|总数|总额|金额|百分比|比例|比重|占比|增幅|降幅|增速|增长率|得分"
+            r"多少|几[个人卷件次项条页份册名位张天年月家所座台套处期批场届倍分辆部架间户本种类]|多大|多高|多长|多重|数量|总数|总额|金额|百分比|比例|比重|占比|增幅|降幅|增速|增长率|得分"
         ),
     ),
     ("reason", re.compile(r"为什么|为何|什么原因|原因是|怎么会")),
@@ -86,6 +86,7 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("area", re.compile(r"面积|多大")),
     ("data", re.compile(r"容量|数据量|存储|TB|GB", re.I)),
     ("time", re.compile(r"多少年|几年|多少天|几天|多久|多长时间|多少个月|几个月|多少小时|几小时")),
+    ("count", re.compile(r"几[辆台套部架座所间处户本种类批个次场项家]|多少[辆台套架座所间处户种类批个次场项家]")),
 )
 # What the question asks about: the result, or the target (the earliest marker decides, so
 # "完成年度目标的多少" asks a result and "计划完成多少" a target).
@@ -134,6 +135,39 @@ class Question:
     parts: tuple[Question, ...] = field(default=())
     # Parts joined by 各/分别/区别: answer every part, never the whole as one.
     parts_required: bool = False
+    # The place of the archive the holdings mostly come from (青山县), standing in for the entity
+    # when the question names none: "2024年接待查档多少人次" asks about our archive, not a neighbour's.
+    home: str = ""
+    period: str = ""  # 上半年, 一季度 …: a part of the year asked about
+
+
+_PERIOD = re.compile(
+    r"上半年|下半年|[一二三四1-4]季度|前三季度|第[一二三四]季度|\d{1,2}\s?[-—至到~]\s?\d{1,2}月|\d{1,2}月份"
+)
+
+
+def period_in(text: str) -> str:
+    """The part of a year a text names ('上半年'), or ''."""
+    match = _PERIOD.search(text)
+    return match.group(0) if match else ""
+
+
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)")
+
+
+def place_of(issuer: str) -> str:
+    """'青山县档案馆' → '青山县'; '' when the issuer names no place."""
+    match = _PLACE.match(issuer)
+    return match.group(0) if match else ""
+
+
+def home_place(issuers: list[str]) -> str:
+    """The place most of the holdings' documents come from, when one place has most of them."""
+    places = [p for p in (place_of(i) for i in issuers) if p]
+    if not places:
+        return ""
+    best = max(set(places), key=places.count)
+    return best if places.count(best) * 2 > len(places) else ""
 
 
 def analyse(question: str, *, current_year: int) -> Question:
@@ -165,6 +199,7 @@ def _read(text: str, current_year: int, label: str | None = None) -> Question:
         entities=entities_in(text),
         defined=defined_term(text),
         label=label or text,
+        period=period_in(text),
     )
 
 
@@ -262,6 +297,8 @@ def _is_person(word: str, flag: str) -> bool:
 def _parts(text: str, whole: Question, current_year: int) -> tuple[list[Question], bool]:
     """The sub-questions of a question with several parts, and whether each must be answered."""
     each = bool(_EACH.search(text)) or whole.kind == "compare"
+    if asked := _asked_one_by_one(text, whole, current_year):
+        return asked, True
     conjuncts = _coordination(text)
     if conjuncts:
         prefix, items, suffix = conjuncts
@@ -285,6 +322,21 @@ def _parts(text: str, whole: Question, current_year: int) -> tuple[list[Question
             for year in whole.years
         ], True
     return [], False
+
+
+def _asked_one_by_one(text: str, whole: Question, current_year: int) -> list[Question]:
+    """'2024年扫描多少页，数字化率达到多少' → two questions, the later ones given the years and
+    entities the first one named."""
+    segments = [s.strip() for s in re.split(r"[，,；;]|(?<=[？?])", text) if s.strip()]
+    if len(segments) < 2 or any(answer_kind(s) == "open" for s in segments):
+        return []
+    first = _read(segments[0], current_year)
+    parts = [first]
+    for segment in segments[1:]:
+        context = "".join(f"{y}年" for y in first.years if str(y) not in segment)
+        context += "".join(e for e in first.entities if e not in segment)
+        parts.append(_read(context + segment, current_year, label=segment))
+    return parts
 
 
 def _without_year_span(text: str) -> str:

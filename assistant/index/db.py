@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS sources (
     content_hash TEXT NOT NULL,
     title TEXT,
     year INTEGER,
+    issuer TEXT NOT NULL DEFAULT '',    -- the body that wrote it (青山县档案馆), '' when unknown
     n_chunks INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,               -- 'pending' until its vectors are written, then 'complete'
     ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
@@ -117,6 +118,7 @@ def _add_chunk_years(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE chunks ADD COLUMN context_years TEXT NOT NULL DEFAULT ''")
         conn.execute("ALTER TABLE chunks ADD COLUMN published INTEGER")
         conn.execute("ALTER TABLE chunks ADD COLUMN years TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE sources ADD COLUMN issuer TEXT NOT NULL DEFAULT ''")
         conn.execute("UPDATE sources SET content_hash = ''")
 
 
@@ -181,12 +183,13 @@ def insert_source(
     year: int | None,
     chunks: Sequence[Chunk],
     rows: Sequence[CatalogueRow] = (),
+    issuer: str = "",
 ) -> None:
     """Store a source as 'pending' with its chunks, lexical rows and catalogue rows."""
     conn.execute(
-        "INSERT INTO sources(id, path, name, kind, content_hash, title, year, n_chunks, status) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-        (source_id, path, name, kind, content_hash, title, year, len(chunks)),
+        "INSERT INTO sources(id, path, name, kind, content_hash, title, year, issuer, n_chunks, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+        (source_id, path, name, kind, content_hash, title, year, issuer, len(chunks)),
     )
     for chunk in chunks:
         years = chunk.years
@@ -335,6 +338,15 @@ def lexical_search(
         f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
     )
     return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
+
+
+def issuers(conn: sqlite3.Connection, max_level: int) -> list[str]:
+    """The bodies that wrote the documents the principal may see, one entry per document."""
+    sql = (
+        "SELECT s.issuer FROM sources s WHERE s.issuer != '' AND EXISTS "
+        "(SELECT 1 FROM chunks c WHERE c.source_id = s.id AND c.access_level <= ?)"
+    )
+    return [row[0] for row in conn.execute(sql, (max_level,))]
 
 
 def years_with_material(conn: sqlite3.Connection, years: Sequence[int], max_level: int) -> set[int]:

@@ -62,12 +62,13 @@ STOP_WORDS = frozenset(
     "里 里面 之 年度 年 月 日 号 应该 应当 需要 要 能 能够 可以 必须 一般 通常 主要 具体 分别 大概 大约".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
-# 几人, 几卷, 多少钱 …: how much is asked, not what about.
-_QUESTION_WORD = re.compile(r"^(?:几|多少)\w?$")
+# 几人, 几辆车, 多少钱 …: how much is asked, not what about.
+_QUESTION_WORD = re.compile(r"^(?:几|多少)")
 
 
 @lru_cache(maxsize=1)
-def _segmenter() -> jieba.Tokenizer:
+def segmenter() -> jieba.Tokenizer:
+    """jieba with the trade's words added; shared by every stage that segments."""
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
@@ -79,12 +80,12 @@ def _segmenter() -> jieba.Tokenizer:
 @lru_cache(maxsize=1)
 def pos_segmenter() -> jieba.posseg.POSTokenizer:
     """Part-of-speech tagging over the same dictionary (names, places, organisations in questions)."""
-    return jieba.posseg.POSTokenizer(_segmenter())
+    return jieba.posseg.POSTokenizer(segmenter())
 
 
 def terms(text: str) -> list[str]:
     """Search terms of a text: jieba's search-mode words, lower-cased, no punctuation or stop words."""
-    words = _segmenter().cut_for_search(text.lower())
+    words = segmenter().cut_for_search(text.lower())
     return [
         w
         for w in (w.strip() for w in words)

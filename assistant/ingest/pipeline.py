@@ -44,6 +44,7 @@ class _Parsed:
     ocr: list[OcrPage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # for FileResult.message
     warnings: list[str] = field(default_factory=list)  # also logged
+    issuer: str = ""  # the body that wrote it (青山县档案馆), when the document says
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -192,6 +193,7 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
             title=parsed.title,
             year=parsed.year,
             chunks=parsed.chunks,
+            issuer=parsed.issuer,
             rows=parsed.rows,
         )
         db.insert_ocr_pages(index.conn, source_id, [(p.page, p.confidence, p.chars) for p in parsed.ocr])
@@ -218,11 +220,13 @@ def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
         link = scans.find_link(index.conn, scan.code) if scan.code else None
         doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings)
         notes, warnings = scans.scan_notes(scan, link, settings)
-        return _Parsed(doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings)
+        return _Parsed(
+            doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings, issuer=doc.issuer
+        )
     doc = load_document(path)
     access = access_level(settings.document_open_status, "")
     chunks = chunk_document(doc, source_id, path.name, access, settings.chunk_size, settings.chunk_min)
-    return _Parsed(doc.title, doc.year, doc.kind, chunks)
+    return _Parsed(doc.title, doc.year, doc.kind, chunks, issuer=doc.issuer)
 
 
 def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
