@@ -29,7 +29,7 @@ from docx import Document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from corpora.build_sample import Block, find_page, normalise_zip, write_pdf  # noqa: E402
+from corpora.build_sample import Block, find_page, normalise_zip, write_pdf
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "field_src"
