@@ -25,6 +25,7 @@ from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError
 from assistant.index import db
 from assistant.index.store import Index, open_index
+from assistant.ingest.levels import reapply_if_settings_changed
 from assistant.ingest.pipeline import Progress, ingest
 from assistant.models import Answer, Filters, Hit, IngestReport, Principal
 from assistant.prompts import Mode, validate_prompts
@@ -245,4 +246,6 @@ def build_assistant(settings: Settings) -> Assistant:
     template is reported at start-up rather than on the first question."""
     if settings.llm_enabled:
         validate_prompts()
-    return Assistant(settings, open_index(settings))
+    index = open_index(settings)
+    reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
+    return Assistant(settings, index)

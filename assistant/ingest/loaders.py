@@ -41,6 +41,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A paragraph just above a table that names it: "表1 部门整体支出绩效自评表", "附表：…自评表".
 _CAPTION = re.compile(r"^(?:附?表\s*[\d一二三四五六七八九十]*[-.．]?\d*[\s:：、]|.{0,38}表$)")
 _CAPTION_MAX_CHARS = 40
+# A table's rules are drawn with `re` (rectangle) or `l` (line) operators, then stroked or filled.
+_PATH_OPERATOR = re.compile(rb"(?<![A-Za-z])(?:re|l)\s+(?:[Ssfb]\*?|B\*?|n)?(?![A-Za-z])")
+_TABLE_SCAN_MAX_BYTES = 4 * 2**20
 _PAGE_FOOTER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d{1,4})\s*$"
 )
@@ -169,14 +172,15 @@ def pdf_lines(path: Path, max_pages: int) -> list[Line]:
         if not reader.pages:
             raise IngestError(path, "PDF 没有任何页面")
         check_pages(path, len(reader.pages), max_pages)
-        tables = _pdf_table_pages(path)
+        texts = [page.extract_text() or "" for page in reader.pages]
+        ruled = [number for number, page in enumerate(reader.pages, start=1) if _may_hold_ruled_table(page)]
+        tables = _pdf_table_pages(path, ruled)
         lines: list[Line] = []
-        for number, page in enumerate(reader.pages, start=1):
+        for number, text in enumerate(texts, start=1):
             if number in tables:
                 lines.extend(tables[number])
-                continue
-            text = page.extract_text() or ""
-            lines.extend(Line(text=t.strip(), page=number) for t in text.splitlines())
+            else:
+                lines.extend(Line(text=t.strip(), page=number) for t in text.splitlines())
         return lines
     except IngestError:
         raise
@@ -189,18 +193,32 @@ def check_pages(path: Path, pages: int, max_pages: int) -> None:
         raise IngestError(path, f"页数过多（{pages} 页，上限 {max_pages} 页，见设置 max_pages），请拆分后再导入")
 
 
-def _pdf_table_pages(path: Path) -> dict[int, list[Line]]:
+def _may_hold_ruled_table(page: Any) -> bool:
+    """Whether a page draws lines or rectangles (its content stream has path operators), so
+    that pdfplumber, slow on every page, looks only at these. A content stream beyond
+    `_TABLE_SCAN_MAX_BYTES` is not looked at: pdfminer would take minutes over it."""
+    try:
+        data = page.get_contents().get_data() if page.get_contents() is not None else b""
+    except Exception:  # an unreadable stream: pypdf's text (or its error) stands for the page
+        return False
+    return len(data) <= _TABLE_SCAN_MAX_BYTES and _PATH_OPERATOR.search(data) is not None
+
+
+def _pdf_table_pages(path: Path, candidates: list[int]) -> dict[int, list[Line]]:
     """Lines of the pages that hold ruled tables (pdfplumber), by page number; text around a
     table stays above or below it, as printed. A PDF pdfplumber cannot read has no tables here
     (pypdf still reads its text)."""
+    if not candidates:
+        return {}
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException
 
     pages: dict[int, list[Line]] = {}
     try:
-        with pdfplumber.open(path) as pdf:
-            for number, page in enumerate(pdf.pages, start=1):
+        with pdfplumber.open(path, pages=candidates) as pdf:
+            for page in pdf.pages:
+                number = page.page_number
                 found = page.find_tables()
                 if found:
                     pages[number] = _page_with_tables(page, found, number)
