@@ -162,5 +162,5 @@ def test_without_libreoffice_a_legacy_file_fails_with_a_message_and_the_rest_goe
 
 
 def test_the_upload_picker_offers_every_format_ingest_reads() -> None:
-    assert UPLOAD_TYPES == upload_suffixes()
+    assert upload_suffixes() == UPLOAD_TYPES
     assert {".doc", ".wps", ".rtf", ".ofd", ".xls", ".et", ".dbf", ".jpg", ".png", ".tif"} <= set(UPLOAD_TYPES)
