@@ -25,6 +25,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,7 +239,7 @@ def _xlsx_rows(path: Path, settings: Settings) -> int:
             return sum(_rows_with_values(archive, name) for name in sheets)
     except IngestError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, EOFError, OSError, KeyError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, EOFError, OSError, KeyError, zlib.error) as exc:
         raise IngestError(path, f"XLSX 文件损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,8 +198,12 @@ def _may_hold_ruled_table(page: Any) -> bool:
     """Whether a page draws lines or rectangles (its content stream has path operators), so
     that pdfplumber, slow on every page, looks only at these. A content stream beyond
     `_TABLE_SCAN_MAX_BYTES` is not looked at: pdfminer would take minutes over it."""
+    from pypdf.errors import LimitReachedError
+
     try:
         data = page.get_contents().get_data() if page.get_contents() is not None else b""
+    except LimitReachedError:
+        raise  # a decompression bomb (pypdf's text extraction returns "" for it, and OCR would follow)
     except Exception:  # an unreadable stream: pypdf's text (or its error) stands for the page
         return False
     return len(data) <= _TABLE_SCAN_MAX_BYTES and _PATH_OPERATOR.search(data) is not None
@@ -307,7 +312,7 @@ def docx_lines(path: Path) -> list[Line]:
         return lines
     except (PackageNotFoundError, zipfile.BadZipFile, zipfile.LargeZipFile, LxmlError, KeyError, ValueError) as exc:
         raise IngestError(path, f"DOCX 文件损坏或不是 Word 文档（{type(exc).__name__}）") from exc
-    except (OSError, EOFError) as exc:  # zlib.error is not an OSError: see the pipeline's last resort
+    except (OSError, EOFError, zlib.error) as exc:
         raise IngestError(path, f"DOCX 文件损坏或不完整（{type(exc).__name__}）") from exc
 
 
