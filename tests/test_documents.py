@@ -7,6 +7,7 @@ it back: about 6 s of the module's time)."""
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,12 @@ from helpers import READER, STAFF, make_settings
 
 from assistant.access import CLASSIFIED, NOT_OPEN, OPEN
 from assistant.index import db
+from assistant.ingest import tables
 from assistant.ingest.catalogue import load_catalogue
 from assistant.ingest.chunking import split_sentences
 from assistant.ingest.loaders import load_document
 from assistant.ingest.pipeline import upload_suffixes
+from assistant.ingest.tables import Cell
 from assistant.models import Answer
 from assistant.service import Assistant, build_assistant
 from assistant.ui.app import UPLOAD_TYPES
@@ -159,6 +162,16 @@ def test_without_libreoffice_a_legacy_file_fails_with_a_message_and_the_rest_goe
     assert failed.path.endswith(LEGACY_DOC)
     assert LEGACY_DOC in failed.message and "LibreOffice" in failed.message and "no-such-soffice" in failed.message
     assert [f.status for f in report.files if f is not failed] == ["ingested"]
+
+
+def test_table_examples_hold() -> None:
+    assert doctest.testmod(tables).failed == 0
+    grid = [[Cell("2023年度自评表", 0)] * 3, [Cell("指标", 1), Cell("目标值", 2), Cell("完成值", 3)]]
+    grid += [[Cell("预算执行率。", 4), Cell("100%；", 5), Cell("完成。良好｜", 6)]]
+    written = tables.table_rows(grid)
+    assert written.caption == "2023年度自评表"
+    assert written.rows == ["指标：预算执行率｜目标值：100%｜完成值：完成，良好|"]
+    assert tables.row_cells(written.rows[0]) == [("指标", "预算执行率"), ("目标值", "100%"), ("完成值", "完成，良好|")]
 
 
 def test_the_upload_picker_offers_every_format_ingest_reads() -> None:
