@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,18 +26,19 @@ from pathlib import Path
 
 from measure import machine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
 from assistant.ingest.catalogue import _cell_text
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 HEADER = ["档号", "题名", "年度", "日期", "保管期限", "页数", "开放状态"]
 
 
 def rows_of(count: int) -> list[list[object]]:
-    return [
-        [f"{1 + n % 200}-1-{n:05d}", f"关于第{n}号职工工龄认定的请示", 1950 + n % 70, 19500101 + n % 28, "永久", n % 90, "开放"]
-        for n in range(count)
-    ]
+    rows: list[list[object]] = []
+    for n in range(count):
+        code, title = f"{1 + n % 200}-1-{n:05d}", f"关于第{n}号职工工龄认定的请示"
+        rows.append([code, title, 1950 + n % 70, 19500101 + n % 28, "永久", n % 90, "开放"])
+    return rows
 
 
 def write_xlsx(path: Path, rows: list[list[object]]) -> None:
@@ -111,11 +111,10 @@ def table_pdf(path: Path) -> None:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from helpers import FONT
-
     pdfmetrics.registerFont(TTFont("wqy", str(FONT), subfontIndex=0))
     style = ParagraphStyle("body", fontName="wqy", fontSize=10.5, leading=16)
-    data = [["指标", "目标值", "完成值", "得分"], ["预算执行率", "100%", "98.6%", "9"], ["查档满意度", "95%", "97%", "10"]]
+    data = [["指标", "目标值", "完成值", "得分"], ["预算执行率", "100%", "98.6%", "9"]]
+    data.append(["查档满意度", "95%", "97%", "10"])
     ruled, unruled = Table(data), Table(data)
     ruled.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "wqy"), ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
     unruled.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "wqy")]))
@@ -171,6 +170,17 @@ def main() -> None:
                 out.append(f"| {path.suffix} | {name} | {seconds:.2f} | {args.rows / seconds:,.0f} | {same} |")
         table_pdf(pdf)
         out += ["", "## PDF tables (one ruled, one unruled, reportlab)", "", *pdf_tables(pdf)]
+    out += [
+        "",
+        "## What ingest uses",
+        "",
+        "- Catalogues: python-calamine for .xlsx and .xls (identical rows, several times faster; it also reads",
+        "  every cell where openpyxl's read-only mode trusts a stale `<dimension>`). Ingest also counts the rows",
+        "  holding a value in the sheet XML (bytes, not parsed) to report a reader that drops rows.",
+        "- PDF tables: pdfplumber's `lines` strategy, on pages whose content stream draws paths only. It reads",
+        "  ruled tables exactly, spans included; the `text` strategy takes the page's text for one table, so",
+        "  tables without rules are left to pypdf (one cell per line, still searchable).",
+    ]
     target = Path(__file__).resolve().parent.parent / "docs" / "benchmarks" / "documents.md"
     target.write_text("\n".join(out) + "\n", encoding="utf-8")
     print("\n".join(out))

@@ -201,7 +201,7 @@ def test_limits_stop_work_before_it_starts(tmp_path: Path) -> None:
     corpus = tmp_path / "limits"
     corpus.mkdir()
     make_pdf(corpus / "四页.pdf", [[f"第{n}页正文内容。"] for n in range(1, 5)])
-    make_pdf(corpus / "三页.pdf", [[f"第{n}页正文内容。"] for n in range(1, 4)])
+    make_pdf(corpus / "三页.pdf", [[f"第{n}页正文内容：全年接待查档1260人次。"] for n in range(1, 4)])
     with (corpus / "巨大导出.txt").open("wb") as handle:
         handle.truncate(3 * 2**30)  # 3 GB, sparse: hashing it would read 3 GB
     padded = _xlsx(tmp_path / "small.xlsx")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.access import access_level
+from assistant.errors import ConfigError
 from assistant.index import db, vectors
 from assistant.ingest import scans
 
@@ -109,6 +110,15 @@ def reapply_if_settings_changed(index: Index) -> int:
     current = access_settings(index.settings)
     if db.get_meta(index.conn, _META_KEY) == current:
         return 0
-    changed = apply_levels(index, stale_sources(index.conn, index.settings))
-    db.set_meta(index.conn, _META_KEY, current)
+    stale = stale_sources(index.conn, index.settings)
+    try:
+        changed = apply_levels(index, stale)
+        db.set_meta(index.conn, _META_KEY, current)
+    except sqlite3.OperationalError as exc:  # a read-only index or a full disk
+        if stale:  # answering with the old levels could show readers what the settings now hide
+            raise ConfigError(
+                f"访问设置已更改，但无法更新索引 {index.settings.index_dir} 中已导入文档的访问级别（{exc}）；"
+                "请确认索引目录可写后重试"
+            ) from exc
+        return 0
     return changed

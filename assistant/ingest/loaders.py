@@ -9,7 +9,7 @@ with `document_of`. .doc .wps .rtf (→ DOCX) and .ppt (→ PDF) are converted b
 (`assistant.ingest.convert`). Foreign exceptions are wrapped into `IngestError` naming the file.
 
 Deliberately not handled: PDF tables drawn without rules (their cells come out as lines of
-text, as pypdf reads them; docs/benchmarks/tables.md compares the ways tried), text boxes and
+text, as pypdf reads them; docs/benchmarks/documents.md compares the ways tried), text boxes and
 headers/footers of DOCX, OFD templates and annotations (stamps, signatures).
 """
 
