@@ -23,10 +23,11 @@ from helpers import READER, STAFF, make_settings
 
 from assistant.access import CLASSIFIED, NOT_OPEN, OPEN
 from assistant.index import db
-from assistant.ingest import tables
+from assistant.ingest import ocr, scans, tables
 from assistant.ingest.catalogue import load_catalogue
-from assistant.ingest.chunking import split_sentences
-from assistant.ingest.loaders import load_document
+from assistant.ingest.chunking import chunk_document, split_sentences
+from assistant.ingest.loaders import document_of, load_document
+from assistant.ingest.ocr import Box, RawPage
 from assistant.ingest.pipeline import upload_suffixes
 from assistant.ingest.tables import Cell
 from assistant.models import Answer
@@ -172,6 +173,25 @@ def test_table_examples_hold() -> None:
     assert written.caption == "2023年度自评表"
     assert written.rows == ["指标：预算执行率｜目标值：100%｜完成值：完成，良好|"]
     assert tables.row_cells(written.rows[0]) == [("指标", "预算执行率"), ("目标值", "100%"), ("完成值", "完成，良好|")]
+
+
+def test_ocr_table_rows_stay_one_line_each_in_row_order() -> None:
+    """A scanned table: each OCR row of cells is its own line of the chunk, in row order."""
+    boxes = []
+    rows = [("一、查阅利用",), ("项目", "人次", "比上年"), ("接待查档", "1381", "增加12.5%")]
+    rows.append(("出具证明", "420", "持平"))
+    for number, cells in enumerate(rows):
+        top = 100 + number * 60
+        for text, left in zip(cells, (100, 800, 1500), strict=False):
+            boxes.append(Box(text, 0.99, (left, top, left + 300, top, left + 300, top + 40, left, top + 40)))
+    page = ocr._ocr_page(1, RawPage(2000, 2800, tuple(boxes)), cached=False, min_score=0.5)
+    assert page.paragraphs == ("一、查阅利用", "项目 人次 比上年", "接待查档 1381 增加12.5%", "出具证明 420 持平")
+    assert page.table_rows == {1, 2, 3}
+    doc = document_of(Path("2023年扫描件.pdf"), scans._ocr_lines([page]))
+    [chunk] = chunk_document(doc, "s", "2023年扫描件.pdf", 0, 220, 40)
+    assert chunk.text == "项目 人次 比上年\n接待查档 1381 增加12.5%\n出具证明 420 持平" and chunk.page == 1
+    assert chunk.section == "一、查阅利用"
+    assert split_sentences(chunk.text)[1] == "接待查档 1381 增加12.5%"
 
 
 def test_the_upload_picker_offers_every_format_ingest_reads() -> None:

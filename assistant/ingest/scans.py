@@ -226,7 +226,11 @@ def _frame_count(path: Path) -> int:
 
 
 def _ocr_lines(pages: Sequence[OcrPage]) -> list[Line]:
-    return [Line(text=paragraph, page=page.page) for page in pages for paragraph in page.paragraphs]
+    return [
+        Line(text=paragraph, page=page.page, table="" if n in page.table_rows else None)
+        for page in pages
+        for n, paragraph in enumerate(page.paragraphs)
+    ]
 
 
 # ---- chunks, linked to the catalogue -----------------------------------------------------------
