@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 import zipfile
 import zlib
@@ -233,3 +234,27 @@ def test_a_symlink_named_on_the_command_line_is_its_target(assistant: Assistant,
     assert set(_stored(assistant)) == {"公开报告2022年.pdf"}
     answer = assistant.ask("2022年接待查档多少人次？", READER)
     assert answer.status == "answered" and answer.citations[0].archival_code is None
+
+
+def test_a_conversion_that_hangs_is_stopped_with_its_children(tmp_path: Path) -> None:
+    """A .doc that makes LibreOffice hang: the whole process group goes at `soffice_timeout`."""
+    fake = tmp_path / "hanging-soffice"
+    child = f"{sys.executable} -c 'import time; time.sleep(120)' {tmp_path.name}"  # a child that would linger
+    fake.write_text(f"#!/bin/sh\n{child} &\nwait\n", encoding="utf-8")
+    fake.chmod(0o755)
+    assistant = build_assistant(make_settings(tmp_path / "index", soffice_binary=str(fake), soffice_timeout=1))
+    (tmp_path / "卡住.doc").write_bytes(b"\xd0\xcf\x11\xe0 not really a doc")
+    started = time.perf_counter()
+    [result] = assistant.ingest([tmp_path / "卡住.doc"]).files
+    assert time.perf_counter() - started < 20
+    assert result.status == "failed" and "卡住.doc" in result.message and "秒仍未完成" in result.message
+    time.sleep(0.2)
+    left = [p for p in Path("/proc").glob("[0-9]*") if tmp_path.name.encode() in _cmdline(p)]
+    assert not left, "the hanging converter's children outlived the timeout"
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -16,7 +16,9 @@ sentence saying how to enable it; nothing else stops.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -69,13 +71,25 @@ def converted(path: Path, target: str, settings: Settings) -> Iterator[Path]:
             str(work / "out"),
             str(source),
         ]
-        try:
-            subprocess.run(command, capture_output=True, timeout=settings.soffice_timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise IngestError(path, f"LibreOffice 转换超过 {settings.soffice_timeout:.0f} 秒仍未完成，已跳过") from exc
-        except OSError as exc:
-            raise IngestError(path, f"无法运行 LibreOffice（{exc.strerror or exc}）") from exc
+        _run(path, command, settings.soffice_timeout)
         result = work / "out" / f"source.{target}"
         if not result.is_file() or result.stat().st_size == 0:
             raise IngestError(path, f"LibreOffice 无法转换此文件（文件损坏，或不是真正的 {path.suffix} 文件）")
         yield result
+
+
+def _run(path: Path, command: list[str], timeout: float) -> None:
+    """Run LibreOffice in its own process group: `soffice` is a script whose soffice.bin child
+    would outlive a timeout that killed only the script."""
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+    except OSError as exc:
+        raise IngestError(path, f"无法运行 LibreOffice（{exc.strerror or exc}）") from exc
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise IngestError(path, f"LibreOffice 转换超过 {timeout:.0f} 秒仍未完成，已跳过") from exc
