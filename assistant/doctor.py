@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.answer.llm import check_llm
 from assistant.errors import AssistantError
+from assistant.ingest.levels import stale_sources
 from assistant.settings import Settings
 
 
@@ -33,6 +36,11 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
     if assistant.index.collection.count() != status.chunks:
         problems.append(
             f"向量数（{assistant.index.collection.count()}）与文本块数（{status.chunks}）不一致：请重新运行 ingest"
+        )
+    if stale := stale_sources(assistant.index.conn, settings):
+        problems.append(
+            f"{len(stale)} 个文档的访问级别与目录或访问设置不一致（如 {Path(stale[0].path).name}）："
+            "请运行 archive-assistant doctor --repair"
         )
     if status.chunks == 0:
         problems.append("索引为空：请先运行 archive-assistant ingest <目录>")

@@ -35,11 +35,14 @@ class Line:
 
     `heading_level` is set when the format itself says the line is a heading (DOCX styles,
     Markdown #); for PDF and plain text the chunker recognises Chinese heading numbering.
+    `table` is set on the rows of a table (see `assistant.ingest.tables`): the table's caption,
+    or "" when it has none. A row stays one line of its chunk and the caption joins its section.
     """
 
     text: str
     page: int | None = None
     heading_level: int | None = None
+    table: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from assistant.errors import LLMError, QuestionError
 from assistant.index import db
 from assistant.index.lexical import terms
 from assistant.index.store import Index, open_index
+from assistant.ingest.levels import reapply_if_settings_changed
 from assistant.ingest.pipeline import Progress, ingest
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Filters, Hit, IngestReport, Principal
 from assistant.prompts import Mode, validate_prompts
@@ -347,4 +348,6 @@ def build_assistant(settings: Settings) -> Assistant:
     template is reported at start-up rather than on the first question."""
     if settings.llm_enabled:
         validate_prompts()
-    return Assistant(settings, open_index(settings))
+    index = open_index(settings)
+    reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
+    return Assistant(settings, index)

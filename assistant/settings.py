@@ -106,6 +106,16 @@ class Settings(BaseSettings):
     # unknown, so until the catalogue row arrives (and re-links it) it is treated as this.
     unlinked_scan_open_status: OpenStatus = "未审核"
 
+    # Ingest limits: a file beyond one fails with a message naming it and the setting; the rest
+    # of the run goes on. The file size is checked before the file is read (or hashed).
+    max_file_mb: float = Field(default=1024.0, gt=0)
+    max_pages: int = Field(default=5000, ge=1)  # per PDF, OFD or 档号 folder (OCR costs ~1 s a page)
+    max_xlsx_uncompressed_mb: float = Field(default=500.0, gt=0)  # a zip bomb unpacks to GBs
+    max_catalogue_rows: int = Field(default=1_000_000, ge=1)  # per catalogue file
+    # LibreOffice converts .doc .wps .rtf .ppt .et before loading (assistant/ingest/convert.py).
+    soffice_binary: str = "soffice"
+    soffice_timeout: float = Field(default=180.0, gt=0)
+
     @field_validator("chunk_size")
     @classmethod
     def _chunk_size_sane(cls, value: int) -> int:

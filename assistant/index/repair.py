@@ -3,7 +3,10 @@
 Ingest writes SQLite first (the source marked 'pending'), then Chroma, then marks the source
 complete, so after any interruption the stores differ in known ways only: pending sources, and
 vectors whose chunk rows are gone. Repair finishes or removes pending sources and sweeps the
-vectors that no chunk owns; a chunk without a vector gets its source ingested again.
+vectors that no chunk owns; a chunk without a vector gets its source ingested again. Last,
+every document gets the access level its catalogue row and the access settings give it now
+(`ingest.levels`): a crash between storing a catalogue and re-linking its records, or a source
+stored before a setting changed, leaves one behind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class RepairReport:
     reingested: list[str] = field(default_factory=list)
     removed_sources: list[str] = field(default_factory=list)
     orphan_vectors: int = 0
+    relevelled_chunks: int = 0
     failed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -27,12 +31,14 @@ class RepairReport:
             f"重新导入未完成的来源 {len(self.reingested)} 个",
             f"删除文件已不存在的来源 {len(self.removed_sources)} 个",
             f"删除无主向量 {self.orphan_vectors} 个",
+            f"更正访问级别的文本块 {self.relevelled_chunks} 个",
             *(f"✗ {message}" for message in self.failed),
         ]
 
 
 def repair(index: Index) -> RepairReport:
-    from assistant.ingest.pipeline import ingest_file  # repair re-runs ingest, which imports the index
+    from assistant.ingest.levels import apply_levels, stale_sources  # ingest imports the index
+    from assistant.ingest.pipeline import ingest_file
 
     report = RepairReport()
     chunk_ids = set(db.all_chunk_ids(index.conn))
@@ -55,4 +61,5 @@ def repair(index: Index) -> RepairReport:
                 db.delete_source(index.conn, source_id)
             vectors.delete_source(index.collection, source_id)
             report.removed_sources.append(path)
+    report.relevelled_chunks = apply_levels(index, stale_sources(index.conn, index.settings))
     return report

@@ -1,9 +1,21 @@
-"""Catalogues (目录) exported as CSV or XLSX, mapped to one schema.
+"""Catalogues (目录) exported as CSV, XLSX, XLS, DBF (or WPS .et), mapped to one schema.
 
 Exports differ by system and era: GBK or UTF-8 (with or without BOM), a title row above the
-header, several sheets, Chinese column names or their pinyin initials. We find the header row by
-the names we know, map each column to a field, and keep the 档号 as written next to its key.
-A row without 档号 and 题名 is skipped; a file with no recognisable header is an `IngestError`.
+header, several sheets, Chinese column names or their pinyin initials, DBF tables of older
+archive systems with GBK field names. We find the header row by the names we know, map each
+column to a field, and keep the 档号 as written next to its key. A row without 档号 and 题名 is
+skipped; a file with no recognisable header is an `IngestError`.
+
+Readers: python-calamine reads .xlsx and .xls (same rows as openpyxl and xlrd, 2-10x faster:
+docs/benchmarks/documents.md; and it reads every cell, where openpyxl's read-only mode
+trusted a stale `<dimension>` and read 10 rows as 2); dbfread reads .dbf; .et is converted by
+LibreOffice first. Rows are also counted another way (the sheet XML's rows, CSV lines, the DBF
+header's record count) and a mismatch is reported: a reader that silently drops rows, or an
+unclosed quote that swallows the rest of a CSV, would otherwise hide records.
+
+A 密级 column under a name we do not know would silently declassify every row, so a header
+that mentions 密 is taken as the 密级 column when no known one is found (fail closed), with a
+warning naming it.
 """
 
 from __future__ import annotations
@@ -12,16 +24,26 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from struct import error as struct_error
+from typing import TYPE_CHECKING
 
 from assistant.access import access_level
 from assistant.codes import clean_code_text, code_key, fonds_of
 from assistant.errors import IngestError
+from assistant.ingest.convert import CATALOGUE_TARGETS, converted
 from assistant.ingest.loaders import check_not_empty, year_of
 from assistant.models import CELL_SEPARATOR, LABEL_SEPARATOR, CatalogueRow
 
-CATALOGUE_SUFFIXES = {".csv", ".xlsx"}
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+CATALOGUE_SUFFIXES = {".csv", ".xlsx", ".xls", ".dbf"} | set(CATALOGUE_TARGETS)
+Table = list[list[object]]
 
 # Column names seen in exports, mapped to our field names. Keys are compared after
 # `_header_key` (NFKC, no spaces, upper case).
@@ -56,7 +78,14 @@ COLUMN_ALIASES: dict[str, str] = {
     "页号": "pages",
     "YS": "pages",
     "密级": "classification",
+    "密級": "classification",
     "MJ": "classification",
+    "保密级别": "classification",
+    "保密等级": "classification",
+    "密级程度": "classification",
+    "密级(保密期限)": "classification",
+    "密级及保密期限": "classification",
+    "密级保密期限": "classification",
     "开放状态": "open_status",
     "开放标识": "open_status",
     "开放情况": "open_status",
@@ -74,15 +103,40 @@ COLUMN_ALIASES: dict[str, str] = {
 _HEADER_SCAN_ROWS = 15
 
 
-def load_catalogue(path: Path) -> list[CatalogueRow]:
+@dataclass
+class Catalogue:
+    rows: list[CatalogueRow]
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_catalogue(path: Path, settings: Settings | None = None) -> list[CatalogueRow]:
+    return read_catalogue(path, settings).rows
+
+
+def read_catalogue(path: Path, settings: Settings | None = None) -> Catalogue:
+    """The catalogue's rows and what a person should check (columns guessed, rows miscounted)."""
+    from assistant.ingest.loaders import _default_settings
+
+    settings = settings or _default_settings()
     check_not_empty(path)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        sheets = {"": list(csv.reader(io.StringIO(_decode_csv(path))))}
-    elif suffix == ".xlsx":
-        sheets = _xlsx_sheets(path)
+    warnings: list[str] = []
+    if suffix in CATALOGUE_TARGETS:
+        with converted(path, CATALOGUE_TARGETS[suffix], settings) as target:
+            sheets, counted = _spreadsheet(target, settings)
+    elif suffix in {".xlsx", ".xls"}:
+        sheets, counted = _spreadsheet(path, settings)
+    elif suffix == ".csv":
+        sheets, counted = _csv_sheets(path, settings, warnings)
+    elif suffix == ".dbf":
+        sheets, counted = _dbf_sheets(path, warnings)
     else:
         raise IngestError(path, f"不支持的目录格式 {suffix}")
+    read = sum(1 for table in sheets.values() for row in table if any(_cell_text(c) for c in row))
+    if counted is not None and counted != read:
+        warnings.append(f"读出 {read} 行，但文件中有 {counted} 行：可能有行未被读出，请核对原文件")
+    if read > settings.max_catalogue_rows:
+        raise IngestError(path, f"目录行数过多（{read} 行，{_row_limit(settings)}）")
     rows: list[CatalogueRow] = []
     found_header = False
     for sheet, table in sheets.items():
@@ -90,10 +144,53 @@ def load_catalogue(path: Path) -> list[CatalogueRow]:
         if header_at is None:
             continue
         found_header = True
+        columns, guessed = _with_classification(table[header_at], columns)
+        if guessed:
+            where = f"工作表「{sheet}」" if sheet else ""
+            warnings.append(f"{where}列「{guessed}」按密级列处理（不是标准列名「密级」），请核对")
         rows.extend(_rows_of(path, sheet, table, header_at, columns))
     if not found_header:
         raise IngestError(path, "找不到目录表头（需要含有 档号/题名/全宗号 等列名）")
-    return rows
+    return Catalogue(rows, warnings)
+
+
+def _row_limit(settings: Settings) -> str:
+    return f"上限 {settings.max_catalogue_rows} 行，见设置 max_catalogue_rows"
+
+
+def _with_classification(header: list[object], columns: dict[int, str]) -> tuple[dict[int, str], str | None]:
+    """The columns, with a header that mentions 密 as the 密级 column when none is known."""
+    if "classification" in columns.values():
+        return columns, None
+    for col, cell in enumerate(header):
+        name = _header_key(cell)
+        if col not in columns and "密" in name:
+            return {**columns, col: "classification"}, str(cell).strip()
+    return columns, None
+
+
+def _csv_sheets(path: Path, settings: Settings, warnings: list[str]) -> tuple[dict[str, Table], int | None]:
+    """The CSV's records, and its non-blank lines (a cell spanning lines makes them differ)."""
+    text = _decode_csv(path)
+    table: Table = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for record in reader:
+            table.append(record)  # type: ignore[arg-type]
+            if len(table) > settings.max_catalogue_rows:
+                raise IngestError(path, f"目录行数过多（{_row_limit(settings)}）")
+    except csv.Error as exc:
+        raise IngestError(path, f"CSV 格式有误（{exc}），可能有未闭合的引号", row=reader.line_num) from exc
+    lines = sum(1 for line in text.splitlines() if line.strip(" ,;\t\"'"))  # a line of empty cells is no record
+    records = sum(1 for record in table if any(c.strip() for c in record))  # type: ignore[union-attr]
+    if lines != records:
+        spanning = (n for n, record in enumerate(table, start=1) if any("\n" in str(c) for c in record))
+        first = next(spanning, None)
+        where = f"第 {first} 条记录起" if first else ""
+        warnings.append(
+            f"CSV 的 {lines} 行文字只读出 {records} 条记录：{where}有单元格跨行，可能是引号未闭合吞掉了后面的行，请核对"
+        )
+    return {"": table}, None
 
 
 def _decode_csv(path: Path) -> str:
@@ -111,33 +208,106 @@ def _decode_csv(path: Path) -> str:
     raise IngestError(path, "CSV 编码无法识别（请另存为 UTF-8 或 GBK）")
 
 
-def _xlsx_sheets(path: Path) -> dict[str, list[list[object]]]:
-    from zipfile import BadZipFile
+def _spreadsheet(path: Path, settings: Settings) -> tuple[dict[str, Table], int | None]:
+    """Every sheet of an .xlsx or .xls (python-calamine), and for .xlsx the rows with values
+    counted in the sheet XML."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    from openpyxl import load_workbook
+    kind = path.suffix.lower().lstrip(".").upper()
+    counted = _xlsx_rows(path, settings) if path.suffix.lower() == ".xlsx" else None
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            return {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}, counted
+        finally:
+            workbook.close()
+    except (CalamineError, ValueError, OSError) as exc:
+        raise IngestError(path, f"{kind} 文件损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
+
+
+def _xlsx_rows(path: Path, settings: Settings) -> int:
+    """Rows holding a value in all worksheets, counted in the XML itself; also refuses an
+    archive that would unpack beyond `max_xlsx_uncompressed_mb` (a zip bomb)."""
+    limit = settings.max_xlsx_uncompressed_mb * 2**20
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if sum(info.file_size for info in archive.infolist()) > limit:
+                limit_mb = settings.max_xlsx_uncompressed_mb
+                raise IngestError(path, f"XLSX 解压后过大（上限 {limit_mb:.0f} MB，见设置 max_xlsx_uncompressed_mb）")
+            sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+            return sum(_rows_with_values(archive, name) for name in sheets)
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, zlib.error) as exc:
+        raise IngestError(path, f"XLSX 文件损坏或不是 Excel 工作簿（{type(exc).__name__}）") from exc
+
+
+# Sheet XML, read as bytes (4x faster than parsing it): a <row> element, with or without a
+# namespace prefix, holds a value when it has a <v> (number, shared string) or <t> (inline string).
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?[vt][\s>]")
+
+
+def _rows_with_values(archive: zipfile.ZipFile, name: str) -> int:
+    count, rest = 0, b""
+    with archive.open(name) as stream:  # zipfile reads no more than the declared size, CRC-checked
+        while chunk := stream.read(2**20):
+            parts = _ROW_END.split(rest + chunk)
+            rest = parts.pop()  # an unfinished row waits for the next chunk
+            for part in parts:
+                starts = list(_ROW_START.finditer(part))
+                if starts and _VALUE.search(part, starts[-1].start()):
+                    count += 1
+    return count
+
+
+def _dbf_sheets(path: Path, warnings: list[str]) -> tuple[dict[str, Table], int | None]:
+    """A DBF table: field names as the header row, in its code page (GBK when it names none)."""
+    from dbfread import DBF
+    from dbfread.exceptions import DBFNotFound, MissingMemoFile
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise IngestError(path, "XLSX 文件损坏或不是 Excel 工作簿") from exc
+        table = DBF(str(path), encoding=_dbf_encoding(path), char_decode_errors="replace", load=False)
+        rows: Table = [list(table.field_names)]
+        rows.extend([list(record.values()) for record in table])
+        header = table.header
+    except (DBFNotFound, MissingMemoFile, ValueError, LookupError, struct_error, OSError, EOFError) as exc:
+        raise IngestError(path, f"DBF 文件损坏或不完整（{type(exc).__name__}）") from exc
+    deleted = len(table.deleted) if header.numrecords < 1_000_000 else 0
+    in_file = (path.stat().st_size - header.headerlen) // max(header.recordlen, 1)
+    if header.numrecords - deleted != len(rows) - 1 or in_file < header.numrecords:
+        warnings.append(f"DBF 文件头记载 {header.numrecords} 条记录，读出 {len(rows) - 1} 条：文件可能不完整，请核对")
+    return {"": rows}, None
+
+
+def _dbf_encoding(path: Path) -> str:
+    """The code page a DBF names in its header (byte 29), GBK when it names none we know."""
+    from dbfread.codepages import guess_encoding
+
+    with path.open("rb") as handle:
+        head = handle.read(32)
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
-    finally:
-        workbook.close()
+        encoding = guess_encoding(head[29]) if len(head) > 29 else "ascii"
+    except LookupError:
+        encoding = "ascii"
+    return "gb18030" if encoding in {"ascii", "cp437", "cp850"} else encoding
 
 
 def _header_key(cell: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(cell or ""))).upper()
 
 
+def _column_of(cell: object) -> str | None:
+    """Our field for a header cell: its name, or its name before a bracket (题名(标题))."""
+    key = _header_key(cell)
+    return COLUMN_ALIASES.get(key) or COLUMN_ALIASES.get(re.sub(r"\(.*\)$", "", key))
+
+
 def _find_header(table: list[list[object]]) -> tuple[int | None, dict[int, str]]:
     """The first row that names at least two known columns, one of them 档号, 题名 or 全宗号."""
     for index, row in enumerate(table[:_HEADER_SCAN_ROWS]):
-        columns = {
-            col: COLUMN_ALIASES[_header_key(cell)]
-            for col, cell in enumerate(row)
-            if _header_key(cell) in COLUMN_ALIASES
-        }
+        columns = {col: name for col, cell in enumerate(row) if (name := _column_of(cell))}
         fields = set(columns.values())
         if len(fields) >= 2 and fields & {"archival_code", "title", "fonds"}:
             return index, columns

@@ -7,8 +7,15 @@ with identical headings stay apart in retrieval:
     《2023年度部门整体支出绩效评价报告》2023年 · 二、一般公共预算支出情况 > （一）基本支出
 
 PDF lines are layout lines (a sentence wraps over several), so they are joined until a sentence
-end; DOCX, Markdown and text lines are paragraphs. Deliberately not handled: tables laid out as
-columns in a PDF (they come out as lines of cells, which is still searchable).
+end; DOCX, Markdown and text lines are paragraphs. A table row (`Line.table` set, see
+`assistant.ingest.tables`) is a paragraph of its own and a line of its own in the chunk text, so
+the answerer quotes the whole row ("指标：预算执行率｜…｜得分：9") and nothing beside it; its table's
+caption is the last part of its section path, so a chunk of rows is headed by the table's name:
+
+    《2023年度部门整体支出绩效评价报告》2023年 · 六、部门整体支出绩效情况 > 表1 部门整体支出绩效自评表
+
+Deliberately not handled: tables laid out as columns in a PDF without rules (they come out as
+lines of cells, which is still searchable).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ _HEADING_PATTERNS = (
 _HEADING_MAX_CHARS = 32
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 _SENTENCE_ENDS = SENTENCE_ENDS
+_ROW_MAX = 4  # a table row longer than this many chunk sizes is cut
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9%.,]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 
@@ -43,6 +51,7 @@ class _Paragraph:
     text: str
     page: int | None
     section: tuple[str, ...]
+    row: bool = False  # a table row: never joined with its neighbours on one line
 
 
 def chunk_id(source_id: str, locator: str, text: str) -> str:
@@ -149,6 +158,12 @@ def _paragraphs(doc: LoadedDocument) -> Iterator[_Paragraph]:
 
     for line in doc.lines:
         text = line.text.strip()
+        if line.table is not None:
+            yield from flush()
+            page = line.page
+            caption = (line.table,) if line.table else ()
+            yield _Paragraph(text, line.page, tuple(title for _, title in section) + caption, row=True)
+            continue
         level = line.heading_level or heading_level(text)
         carry = ""
         if level is None and line.page != page and page is not None:
@@ -193,12 +208,21 @@ def _section_groups(paragraphs: Iterator[_Paragraph]) -> Iterator[list[_Paragrap
 def _pack(group: list[_Paragraph], size: int, minimum: int) -> Iterator[str]:
     """Sentences packed into chunks of at most `size` characters (a longer sentence is cut)."""
     current = ""
+    after_row = False
     for paragraph in group:
+        if paragraph.row:  # whole, on a line of its own (cut only when absurdly long)
+            if current and len(current) + len(paragraph.text) > size:
+                yield current
+                current = ""
+            current += ("\n" if current else "") + paragraph.text[: _ROW_MAX * size]
+            after_row = True
+            continue
         for sentence in _sentences(paragraph.text, size):
             if current and len(current) + len(sentence) > size:
                 yield current
                 current = ""
-            current += sentence
+            current += ("\n" if current and after_row else "") + sentence
+            after_row = False
         # A paragraph end is a good place to cut once the chunk is big enough.
         if len(current) >= minimum * 3:
             yield current

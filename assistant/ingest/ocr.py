@@ -13,9 +13,12 @@ read as well as 171 dpi at 9 and 10.5 pt and clearly better at 7.5 pt hairline t
 quarter fewer pixels to detect in; 100 dpi read about as well on our one sans-serif font but
 leaves 10.5 pt characters 15 px high, too little margin for the thin strokes of 宋体/仿宋.
 
-Deliberately not handled: vertical (top-to-bottom) writing, handwriting, pages scanned upside
-down (each line is turned, but the line order stays reversed), and tables (cells come out as
-lines of text separated by spaces). Two-column pages are read column by column when the
+Tables: each row of cells is a paragraph of its own, cells apart by a space, in row order, and
+marked (`OcrPage.table_rows`) so the chunker keeps it one line. No cell structure or headers:
+no table-structure model ships offline (docs/documents.md).
+
+Deliberately not handled: vertical (top-to-bottom) writing, handwriting, and pages scanned upside
+down (each line is turned, but the line order stays reversed). Two-column pages are read column by column when the
 columns are clear (see `_gutter`).
 """
 
@@ -109,6 +112,7 @@ class OcrPage:
     confidence: float  # mean score of the kept boxes, weighted by their characters
     chars: int  # CJK ideographs, letters and digits kept
     cached: bool
+    table_rows: frozenset[int] = frozenset()  # positions in `paragraphs` that are rows of a table
 
 
 # ---- the whole flow -------------------------------------------------------------------------
@@ -140,7 +144,9 @@ def _ocr_page(page: int, raw: RawPage, cached: bool, min_score: float) -> OcrPag
     weights = [text_chars(b.text) for b in boxes]
     total = sum(weights)
     confidence = sum(b.score * w for b, w in zip(boxes, weights, strict=True)) / total if total else 0.0
-    return OcrPage(page, tuple(paragraphs(boxes)), round(confidence, 4), total, cached)
+    found = paragraph_rows(boxes)
+    rows = frozenset(n for n, (_, is_row) in enumerate(found) if is_row)
+    return OcrPage(page, tuple(text for text, _ in found), round(confidence, 4), total, cached, rows)
 
 
 # ---- rendering and hashing --------------------------------------------------------------------
@@ -388,11 +394,16 @@ def clean_boxes(raw: RawPage, min_score: float) -> list[Box]:
 
 def paragraphs(boxes: Sequence[Box]) -> list[str]:
     """Boxes → lines (by height-relative y, then x) → paragraphs, in reading order."""
+    return [text for text, _ in paragraph_rows(boxes)]
+
+
+def paragraph_rows(boxes: Sequence[Box]) -> list[tuple[str, bool]]:
+    """`paragraphs`, each with whether it is one row of a table (cells apart by wide gaps)."""
     if not boxes:
         return []
     placed = _deskewed(boxes)
     unit = statistics.median(p.height for p in placed)
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     for column in _reading_blocks(placed, unit):
         out.extend(_join_lines(column, unit))
     return out
@@ -478,23 +489,24 @@ def _reading_blocks(placed: Sequence[_Placed], unit: float) -> list[list[list[_P
     return blocks
 
 
-def _join_lines(rows: Sequence[Sequence[_Placed]], unit: float) -> list[str]:
-    """Rows of one column → paragraphs. A row starts a new paragraph after a sentence end, a
-    short row or a wide vertical gap, when it is indented, and around headings."""
+def _join_lines(rows: Sequence[Sequence[_Placed]], unit: float) -> list[tuple[str, bool]]:
+    """Rows of one column → paragraphs, each with whether it is a table row (a row of cells is
+    always a paragraph of its own). A row starts a new paragraph after a sentence end, a short
+    row or a wide vertical gap, when it is indented, and around headings."""
     left = min(p.left for row in rows for p in row)
     right = max(p.right for row in rows for p in row)
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     current = ""
     previous: Sequence[_Placed] | None = None
     for row in rows:
         text = _row_text(row, unit)
         if previous is not None and _starts_paragraph(previous, row, current, text, left, right, unit):
-            out.append(current)
+            out.append((current, _is_table_row(previous, unit) and current == _row_text(previous, unit)))
             current = ""
         current = _glue(current, text)
         previous = row
-    if current:
-        out.append(current)
+    if current and previous is not None:
+        out.append((current, _is_table_row(previous, unit) and current == _row_text(previous, unit)))
     return out
 
 

@@ -1,36 +1,50 @@
 """Ingest files into the index: incremental, idempotent, one bad file never stops the run.
 
-Per file: hash the bytes; skip when the stored source has the same hash and is complete; else
-parse and chunk. Chunks of several files are embedded together; then each file replaces its
-source in SQLite (one transaction, status 'pending'), writes its vectors to Chroma, and is marked
-complete. A crash leaves at worst a 'pending' source, which the next run redoes; SQLite is written
-before Chroma so no vector ever lacks its text.
+Per file: check its size against `max_file_mb`, hash the bytes; skip when the stored source has
+the same hash and is complete; else parse and chunk. Chunks of several files are embedded
+together; then each file replaces its source in SQLite (one transaction, status 'pending'),
+writes its vectors to Chroma, re-links the records of its catalogue rows, and is marked
+complete. A crash leaves at worst a 'pending' source, which the next run redoes (re-linking
+included); SQLite is written before Chroma so no vector ever lacks its text.
+
+Whatever goes wrong inside one file (our `IngestError`, or any exception a parser raises on a
+hostile file: zlib.error, XMLSyntaxError, RecursionError …) becomes a failed `FileResult` with a
+Chinese sentence naming the file; the other files are stored. Symbolic links inside a folder are
+not followed (one could point outside the folder, or shadow a record under another 档号), and a
+file name that is not valid UTF-8 (a GBK name unpacked on Linux) is named and skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.access import access_level
 from assistant.errors import IngestError
 from assistant.index import db, vectors
 from assistant.index.store import Index
-from assistant.ingest import scans
-from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, load_catalogue
-from assistant.ingest.chunking import chunk_catalogue_row, chunk_document
-from assistant.ingest.loaders import TEXT_SUFFIXES, load_document
+from assistant.ingest import levels, scans
+from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
+from assistant.ingest.chunking import chunk_catalogue_row
+from assistant.ingest.loaders import TEXT_SUFFIXES
 from assistant.ingest.ocr import OcrPage
 from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | CATALOGUE_SUFFIXES | scans.IMAGE_SUFFIXES
+
+
+def upload_suffixes() -> list[str]:
+    """The suffixes ingest reads, for a file picker (`.pdf`, `.docx`, `.ofd`, `.xls`, `.jpg` …)."""
+    return sorted(SUPPORTED_SUFFIXES)
+
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -52,28 +66,54 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     files: list[Path] = []
     problems: list[FileResult] = []
     for path in paths:
-        if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(
-                    part.startswith(".") for part in p.relative_to(path).parts
-                ):
-                    continue
-                if p.is_file():
-                    files.append(scans.source_of(p))  # page images of a 档号 folder are one source: the folder
-                else:
-                    problems.append(FileResult(str(p), "failed", message=f"{p}: {_not_a_file(p)}"))
+        if problem := _bad_name(path):
+            problems.append(problem)
+        elif path.is_dir() and not path.is_symlink():
+            _discover_folder(path, files, problems)
         elif path.is_file():
+            path = path.resolve() if path.is_symlink() else path  # named by the user: its target, under its own name
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(scans.source_of(path))
             else:
-                problems.append(
-                    FileResult(str(path), "failed", message=f"{path}: 不支持的文件类型 {path.suffix or '（无扩展名）'}")
-                )
+                problems.append(_failed(path, f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
         elif path.is_symlink() or path.exists():
-            problems.append(FileResult(str(path), "failed", message=f"{path}: {_not_a_file(path)}"))
+            problems.append(_failed(path, _not_a_file(path)))
         else:
-            problems.append(FileResult(str(path), "failed", message=f"{path}: 文件或目录不存在"))
+            problems.append(_failed(path, "文件或目录不存在"))
     return list(dict.fromkeys(files)), problems
+
+
+def _discover_folder(folder: Path, files: list[Path], problems: list[FileResult]) -> None:
+    for p in sorted(folder.rglob("*")):  # rglob does not descend into linked folders
+        relative = p.relative_to(folder).parts
+        if any(part.startswith(".") for part in relative):
+            continue
+        if problem := _bad_name(p):
+            problems.append(problem)
+        elif p.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        elif p.is_symlink() and p.exists():
+            problems.append(_failed(p, "是符号链接，已跳过（导入时不跟随链接；请直接导入它指向的文件）"))
+        elif p.is_file():
+            files.append(scans.source_of(p))  # page images of a 档号 folder are one source: the folder
+        else:
+            problems.append(_failed(p, _not_a_file(p)))
+
+
+def _bad_name(path: Path) -> FileResult | None:
+    """A name that is not valid text (bytes Linux kept from a GBK archive) cannot be stored or shown."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("gb18030", errors="replace")
+        return FileResult(
+            shown, "failed", message=f"{shown}: 文件名不是 UTF-8 编码（可能是 GBK 编码的文件名），请重命名后再导入"
+        )
+    return None
+
+
+def _failed(path: Path, reason: str) -> FileResult:
+    return FileResult(str(path), "failed", message=f"{path}: {reason}")
 
 
 def _not_a_file(path: Path) -> str:
@@ -93,6 +133,7 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
     many small files in one call (twice the texts/s of one call per file, docs/benchmarks/ingest.md);
     each file is still written and marked complete on its own, so a crash loses at most the batch.
     """
+    levels.reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored files
     files, problems = discover(paths)
     # Catalogues first: a scan named by its 档号 then finds its row (access level, fonds) at once.
     files.sort(key=lambda path: path.suffix.lower() not in CATALOGUE_SUFFIXES)
@@ -108,8 +149,8 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
     for number, path in enumerate(bar):
         if progress:
             progress(number, len(files), path.name)
-        if waiting and scans.is_scan_source(path) and any(r.parsed.rows for _, r in waiting):
-            write_waiting()  # a scan is linked to its catalogue row, which must be stored first
+        if waiting and path.suffix.lower() not in CATALOGUE_SUFFIXES and any(r.parsed.rows for _, r in waiting):
+            write_waiting()  # a record is linked to its catalogue row, which must be stored first
         prepared = _prepare(index, path)
         if isinstance(prepared, FileResult):
             results[number] = prepared
@@ -147,8 +188,28 @@ def ingest_file(index: Index, path: Path) -> FileResult:
 
 def _prepare(index: Index, path: Path) -> _Ready | FileResult:
     """The file parsed and chunked, or its result when it is unchanged or cannot be ingested."""
+    try:
+        return _prepare_file(index, path)
+    except IngestError as exc:
+        return FileResult(str(path), "failed", message=str(exc))
+    except Exception as exc:  # a parser's own error on a hostile file: this file fails, the run goes on
+        log.warning("ingest of %s failed", path, exc_info=True)
+        reason = f"文件损坏或格式异常，无法读取（{type(exc).__name__}），已跳过"
+        return FileResult(str(path), "failed", message=f"{path}: {reason}")
+
+
+def _prepare_file(index: Index, path: Path) -> _Ready | FileResult:
     key = str(path.resolve())
     try:
+        size = _size(path)
+        limit = index.settings.max_file_mb * 2**20
+        if size > limit:  # before hashing: hashing a 2 GB export alone takes seconds
+            return FileResult(
+                key,
+                "failed",
+                message=f"{path}: 文件过大（{size / 2**20:.0f} MB，上限 {index.settings.max_file_mb:.0f} MB，"
+                "见设置 max_file_mb），请拆分后再导入",
+            )
         content_hash = scans.content_hash(path)  # a 档号 folder hashes its page images
     except OSError as exc:
         return FileResult(key, "failed", message=f"{path}: 无法读取文件（{exc.strerror or exc}）")
@@ -164,6 +225,13 @@ def _prepare(index: Index, path: Path) -> _Ready | FileResult:
         ocr = f"（已文字识别 {len(parsed.ocr)} 页，仍未识别出文字）" if parsed.ocr else ""
         return FileResult(key, "failed", message=f"{path}: 没有可提取的文字{ocr}")
     return _Ready(path, key, source_id, content_hash, parsed)
+
+
+def _size(path: Path) -> int:
+    """Bytes of a file, or of a 档号 folder's page images."""
+    if path.is_dir():
+        return sum(image.stat().st_size for image in scans.folder_images(path))
+    return path.stat().st_size
 
 
 def _write_batch(index: Index, batch: list[_Ready]) -> list[FileResult]:
@@ -200,9 +268,9 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
     # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
     vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, parsed.chunks, embeddings)
+    if parsed.rows:  # records ingested before this catalogue now get their rows' access level
+        scans.relink(index, parsed.rows)  # before 'complete': a crash here makes the next run redo it
     db.mark_complete(index.conn, source_id)
-    if parsed.rows:  # scans ingested before this catalogue now get their rows' access level
-        scans.relink(index, parsed.rows)
     for warning in parsed.warnings:
         log.warning("%s: %s", ready.path, warning)
     message = "；".join(parsed.notes + parsed.warnings)
@@ -212,21 +280,19 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
 def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
     settings = index.settings
     if path.suffix.lower() in CATALOGUE_SUFFIXES:
-        rows = load_catalogue(path)
-        chunks = [chunk_catalogue_row(r, source_id, path.name, i) for i, r in enumerate(rows)]
-        return _Parsed(path.stem, None, "catalogue", chunks, rows)
-    if scans.is_scan_source(path):  # PDFs (textless pages are OCR'd), page images, 档号 folders
-        scan = scans.load_scan(path, settings)
-        link = scans.find_link(index.conn, scan.code) if scan.code else None
-        doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings)
-        notes, warnings = scans.scan_notes(scan, link, settings)
-        return _Parsed(
-            doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings, issuer=doc.issuer
-        )
-    doc = load_document(path)
-    access = access_level(settings.document_open_status, "")
-    chunks = chunk_document(doc, source_id, path.name, access, settings.chunk_size, settings.chunk_min)
-    return _Parsed(doc.title, doc.year, doc.kind, chunks, issuer=doc.issuer)
+        catalogue = read_catalogue(path, settings)
+        chunks = [chunk_catalogue_row(r, source_id, path.name, i) for i, r in enumerate(catalogue.rows)]
+        return _Parsed(path.stem, None, "catalogue", chunks, catalogue.rows, warnings=catalogue.warnings)
+    # PDFs (textless pages are OCR'd), page images, 档号 folders; any other document is read as
+    # it is, and linked to its catalogue row when its name or folder names a 档号.
+    scan = scans.load_scan(path, settings) if scans.is_scan_source(path) else scans.load_record(path, settings)
+    link = scans.find_link(index.conn, scan.code) if scan.code else None
+    unsure = scans.unsure_level(index.conn, scan.name, settings)
+    doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings, unsure)
+    notes, warnings = scans.scan_notes(scan, link, settings)
+    return _Parsed(
+        doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings, issuer=doc.issuer
+    )
 
 
 def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:

@@ -4,9 +4,14 @@ A source is a PDF (any of its pages may lack a text layer), a page image (.jpg .
 multi-page TIFF being one page per frame), or a folder named by a 档号 holding page images:
 page n is image n in name order (`0001.jpg`, `0002.jpg`; `2.jpg` sorts before `10.jpg`).
 
-A source named by a 档号 (`38-1-0045.pdf`, `38-1-0045.tif`, `38-1-0045/0001.jpg`) is the record
-of that 档号: its chunks carry the catalogue row's fonds, 档号 and access level, so a scan of a
-控制使用 record is as invisible to a reader as its catalogue row. When the row is not in the
+A source whose name or folder names a 档号 is the record of that 档号, whatever its format
+(`38-1-0045.pdf`, `38-1-0045.tif`, `38-1-0045/0001.jpg`, and also `38-1-0045.docx`,
+`38-1-0045(1).pdf`, `38-1-0045_扫描.pdf`, `全宗38-1-0045.pdf`, `38_1_0045.pdf`,
+`38-1-0045 政审材料.pdf`, `38-1-0045/转录.txt`): its chunks carry the catalogue row's fonds, 档号
+and access level, so a scan of a 控制使用 record is as invisible to a reader as its catalogue
+row. When the name is not clear (two different 档号, or one shaped like a date, `2021-12-31`),
+the source is not linked but fails closed: it gets the most restricted of those rows' levels
+and the unlinked level (`RecordName.sure`), and the ingest result says so. When the row is not in the
 catalogue yet the scan is "unlinked" and treated as `settings.unlinked_scan_open_status`
 (未审核 by default: its real status is unknown). Ingesting a catalogue re-links the scans of its
 rows (`relink`): their access level, fonds and 档号 follow the row from then on. Not redone on
@@ -17,9 +22,11 @@ file brings.
 '38-1-0045'
 >>> code_of_name("2023年度工作总结") is None
 True
+>>> codes_of_name("全宗38_1_0045 政审材料(1)")
+['38-1-0045']
 
-Deliberately not handled: a name with more than the 档号 (`38-1-0045 招工请示.pdf`), codes
-written with `_` for `-`, and nested folders (only images directly inside a 档号 folder count).
+Deliberately not handled: 档号 in folders above the file's own folder, and page images in
+nested folders (only images directly inside a folder named exactly by a 档号 are its pages).
 """
 
 from __future__ import annotations
@@ -51,12 +58,30 @@ SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
 
 
 @dataclass(frozen=True)
+class RecordName:
+    """The 档号 a source's name or folder names: `codes` as found (cleaned), `sure` when they
+    are one 档号 that is not shaped like a date."""
+
+    codes: tuple[str, ...] = ()
+    sure: bool = True
+
+    @property
+    def code(self) -> str | None:
+        """The 档号 this source is the record of; None when there is none or it is unclear."""
+        return self.codes[0] if self.codes and self.sure else None
+
+
+@dataclass(frozen=True)
 class Scan:
     """A loaded source: its document (text layer and OCR merged), the pages OCR'd, its 档号."""
 
     doc: LoadedDocument
     ocr: list[OcrPage]
-    code: str | None
+    name: RecordName
+
+    @property
+    def code(self) -> str | None:
+        return self.name.code
 
 
 @dataclass(frozen=True)
@@ -79,11 +104,22 @@ def code_of_name(name: str) -> str | None:
     return name.strip() if len(found) == 1 and found[0] == clean_code_text(name).strip() else None
 
 
-def scan_code(path: Path) -> str | None:
-    """The 档号 a source is named by: its own name, or the 档号 folder it lies in."""
-    if path.is_dir():
-        return code_of_name(path.name)
-    return code_of_name(path.stem) or code_of_name(path.parent.name)
+def codes_of_name(name: str) -> list[str]:
+    """档号 written anywhere in a file or folder name, `_` read as `-` between code parts."""
+    name = re.sub(r"(?<=[0-9A-Za-z])_(?=[0-9A-Za-z])", "-", name).replace("_", " ")
+    return list(dict.fromkeys(codes_in(name)))
+
+
+_DATE_SHAPED = re.compile(r"(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])")
+
+
+def record_name(path: Path) -> RecordName:
+    """The 档号 a source is the record of: in its own name, else in the folder it lies in."""
+    own = path.name if path.is_dir() else path.stem
+    codes = codes_of_name(own) or ([] if path.is_dir() else codes_of_name(path.parent.name))
+    keys = {code_key(code) for code in codes}
+    sure = len(keys) == 1 and not _DATE_SHAPED.fullmatch(codes[0]) if codes else True
+    return RecordName(tuple(codes), sure)
 
 
 def source_of(path: Path) -> Path:
@@ -124,13 +160,19 @@ def load_scan(path: Path, settings: Settings) -> Scan:
     if path.suffix.lower() == ".pdf":
         doc, pages = _pdf_document(path, settings)
     else:
-        pages = ocr_pages(_image_refs(path), settings)
+        pages = ocr_pages(_image_refs(path, settings.max_pages), settings)
         doc = document_of(path, _ocr_lines(pages))
-    return Scan(doc, pages, scan_code(path))
+    return Scan(doc, pages, record_name(path))
+
+
+def load_record(path: Path, settings: Settings) -> Scan:
+    """Any other document (DOCX, OFD, text …) with the 档号 its name gives, read like a scan's
+    text layer: a record named by its 档号 is linked to its catalogue row whatever its format."""
+    return Scan(load_document(path, settings), [], record_name(path))
 
 
 def _pdf_document(path: Path, settings: Settings) -> tuple[LoadedDocument, list[OcrPage]]:
-    doc = load_document(path)  # the text layer
+    doc = load_document(path, settings)  # the text layer (refuses more than max_pages pages)
     chars = Counter[int]()
     for line in doc.lines:
         chars[line.page or 0] += text_chars(line.text)
@@ -160,7 +202,7 @@ def _pdf_page_count(path: Path) -> int:
         pdf.close()
 
 
-def _image_refs(path: Path) -> list[PageRef]:
+def _image_refs(path: Path, max_pages: int) -> list[PageRef]:
     files = folder_images(path) if path.is_dir() else [path]
     if not files:
         raise IngestError(path, "文件夹中没有页面图像（.jpg .png .tif）")
@@ -168,6 +210,8 @@ def _image_refs(path: Path) -> list[PageRef]:
     for file in files:
         for frame in range(_frame_count(file)):
             refs.append(PageRef(str(file), frame, len(refs) + 1, is_pdf=False))
+            if len(refs) > max_pages:
+                raise IngestError(path, f"页数过多（超过 {max_pages} 页，见设置 max_pages），请拆分后再导入")
     return refs
 
 
@@ -182,7 +226,11 @@ def _frame_count(path: Path) -> int:
 
 
 def _ocr_lines(pages: Sequence[OcrPage]) -> list[Line]:
-    return [Line(text=paragraph, page=page.page) for page in pages for paragraph in page.paragraphs]
+    return [
+        Line(text=paragraph, page=page.page, table="" if n in page.table_rows else None)
+        for page in pages
+        for n, paragraph in enumerate(page.paragraphs)
+    ]
 
 
 # ---- chunks, linked to the catalogue -----------------------------------------------------------
@@ -198,14 +246,32 @@ def find_link(conn: sqlite3.Connection, code: str) -> Link | None:
     return Link(*row) if row else None
 
 
+def unsure_level(conn: sqlite3.Connection, name: RecordName, settings: Settings) -> int | None:
+    """For a name whose 档号 is unclear: the most restricted of its rows' levels and the
+    unlinked level (fail closed). None when the name is clear or names no 档号."""
+    if name.sure or not name.codes:
+        return None
+    levels = [access_level(settings.unlinked_scan_open_status, "")]
+    levels.extend(link.access_level for code in name.codes if (link := find_link(conn, code)))
+    return max(levels)
+
+
 def scan_chunks(
-    scan: Scan, link: Link | None, source_id: str, source_name: str, settings: Settings
+    scan: Scan,
+    link: Link | None,
+    source_id: str,
+    source_name: str,
+    settings: Settings,
+    unsure_level: int | None = None,
 ) -> tuple[LoadedDocument, list[Chunk]]:
     """Chunks of a scan; one named by a 档号 is a record (kind 'text') carrying its row's
-    fonds, 档号 and access level, or, unlinked, the level for unlinked scans."""
+    fonds, 档号 and access level, or, unlinked, the level for unlinked scans. A name whose
+    档号 is unclear gives `unsure_level` at least (see `unsure_level`)."""
     doc = scan.doc
     if scan.code is None:
         access = access_level(settings.document_open_status, "")
+        if unsure_level is not None:  # a 档号 in the name, but which record is unclear
+            access = max(access, unsure_level)
         return doc, chunk_document(doc, source_id, source_name, access, settings.chunk_size, settings.chunk_min)
     doc = replace(doc, kind="text")
     if link:
@@ -236,6 +302,11 @@ def scan_notes(scan: Scan, link: Link | None, settings: Settings) -> tuple[list[
             warnings.append(f"{where}识别置信度低于 {settings.ocr_min_confidence:.2f}，请人工核对")
         if blank := [str(page.page) for page in scan.ocr if not page.chars]:
             notes.append(f"第 {'、'.join(blank)} 页未识别出文字（空白页？）")
+    if scan.name.codes and not scan.name.sure:
+        warnings.append(
+            f"文件名含档号 {'、'.join(scan.name.codes)}，但无法确定是哪一条档案，未挂接，按最严格的访问级别处理；"
+            "请按档号重命名（如 38-1-0045.pdf）或放入以档号命名的文件夹"
+        )
     if scan.code and link:
         notes.append(f"已挂接目录条目 {link.archival_code}")
     elif scan.code:

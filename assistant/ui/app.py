@@ -23,6 +23,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from assistant.errors import AssistantError
+from assistant.ingest.pipeline import upload_suffixes
 from assistant.models import Principal
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CONCURRENCY = 8  # simultaneous events; a small office rarely has more people asking at once
 SESSION_CAPACITY = 500
-UPLOAD_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".csv", ".xlsx"]
+UPLOAD_TYPES = upload_suffixes()  # whatever ingest reads: documents, catalogues, page images
 AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登录。"
 _UNEXPECTED = "处理请求时出错，请稍后再试；如果反复出现，请联系管理员查看日志。"
 _PRIVATE: dict[str, Any] = {"api_visibility": "private"}

@@ -1,0 +1,124 @@
+"""The access level every stored document should have now, and putting it right.
+
+A catalogue row's level comes from its own cells. Every other source's level comes from rules
+that can change after it was stored: the settings `document_open_status` (reports, guides) and
+`unlinked_scan_open_status` (a record whose 档号 has no catalogue row yet), and the catalogue
+itself (a record linked to its row takes the row's level). A file that did not change is
+skipped by ingest, so a tightened setting would never reach it; and a crash between storing a
+catalogue and re-linking its records leaves a record at its old level. So:
+
+- `reapply_if_settings_changed` compares the access settings recorded in the index with the
+  current ones, and re-applies every document's level when they differ (at start-up and before
+  each ingest): tightening `document_open_status` takes effect at once, on everything stored;
+- `stale_sources` lists the sources whose stored levels differ from what the rules give now
+  (`doctor` reports them, `doctor --repair` applies them with `apply_levels`).
+
+The rule is `scans.record_name` on the stored path plus the catalogue, the same one ingest uses,
+so a source's level never depends on which of the two computed it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.access import access_level
+from assistant.errors import ConfigError
+from assistant.index import db, vectors
+from assistant.ingest import scans
+
+if TYPE_CHECKING:
+    from assistant.index.store import Index
+    from assistant.settings import Settings
+
+_META_KEY = "access_settings"
+
+
+@dataclass(frozen=True)
+class StaleSource:
+    source_id: str
+    path: str
+    stored: tuple[int, ...]  # the levels its chunks have
+    expected: int
+
+
+def access_settings(settings: Settings) -> str:
+    return json.dumps(
+        {
+            "document_open_status": settings.document_open_status,
+            "unlinked_scan_open_status": settings.unlinked_scan_open_status,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def expected_level(conn: sqlite3.Connection, path: str, settings: Settings) -> int:
+    """The level a (non-catalogue) source stored under `path` should have now."""
+    name = scans.record_name(Path(path))
+    document = access_level(settings.document_open_status, "")
+    if name.code:
+        link = scans.find_link(conn, name.code)
+        return link.access_level if link else access_level(settings.unlinked_scan_open_status, "")
+    unsure = scans.unsure_level(conn, name, settings)
+    return document if unsure is None else max(document, unsure)
+
+
+def stale_sources(conn: sqlite3.Connection, settings: Settings) -> list[StaleSource]:
+    """Complete sources whose chunks' levels differ from `expected_level`."""
+    stale = []
+    rows = conn.execute(
+        "SELECT s.id, s.path, group_concat(DISTINCT c.access_level) FROM sources s "
+        "JOIN chunks c ON c.source_id = s.id WHERE s.kind != 'catalogue' AND s.status = 'complete' "
+        "GROUP BY s.id ORDER BY s.path"
+    ).fetchall()
+    for source_id, path, levels in rows:
+        stored = tuple(sorted(int(level) for level in str(levels).split(",")))
+        expected = expected_level(conn, path, settings)
+        if stored != (expected,):
+            stale.append(StaleSource(source_id, path, stored, expected))
+    return stale
+
+
+def apply_levels(index: Index, stale: list[StaleSource]) -> int:
+    """Give the chunks of these sources their expected level, in SQLite and in Chroma's filter
+    metadata (SQLite first: retrieval filters on it, Chroma's copy only narrows the dense leg).
+    Returns how many chunks changed."""
+    changed = []
+    for source in stale:
+        ids = [row[0] for row in index.conn.execute("SELECT id FROM chunks WHERE source_id = ?", (source.source_id,))]
+        chunks = db.chunks_by_id(index.conn, ids).values()
+        changed.extend(replace(c, access_level=source.expected) for c in chunks if c.access_level != source.expected)
+    if not changed:
+        return 0
+    with index.conn:
+        index.conn.execute("BEGIN")
+        updates = [(c.access_level, c.id) for c in changed]
+        index.conn.executemany("UPDATE chunks SET access_level = ? WHERE id = ?", updates)
+    for start in range(0, len(changed), 1000):
+        batch = changed[start : start + 1000]
+        index.collection.update(ids=[c.id for c in batch], metadatas=[vectors.metadata_of(c) for c in batch])
+    return len(changed)
+
+
+def reapply_if_settings_changed(index: Index) -> int:
+    """Re-apply every document's level when the access settings differ from those the index
+    recorded; then record the current ones. Returns how many chunks changed."""
+    current = access_settings(index.settings)
+    if db.get_meta(index.conn, _META_KEY) == current:
+        return 0
+    stale = stale_sources(index.conn, index.settings)
+    try:
+        changed = apply_levels(index, stale)
+        db.set_meta(index.conn, _META_KEY, current)
+    except sqlite3.OperationalError as exc:  # a read-only index or a full disk
+        if stale:  # answering with the old levels could show readers what the settings now hide
+            raise ConfigError(
+                f"访问设置已更改，但无法更新索引 {index.settings.index_dir} 中已导入文档的访问级别（{exc}）；"
+                "请确认索引目录可写后重试"
+            ) from exc
+        return 0
+    return changed
