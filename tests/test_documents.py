@@ -25,13 +25,14 @@ from assistant.access import CLASSIFIED, NOT_OPEN, OPEN
 from assistant.index import db
 from assistant.ingest import ocr, scans, tables
 from assistant.ingest.catalogue import load_catalogue
-from assistant.ingest.chunking import chunk_document, split_sentences
+from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import document_of, load_document
 from assistant.ingest.ocr import Box, RawPage
 from assistant.ingest.pipeline import upload_suffixes
 from assistant.ingest.tables import Cell
 from assistant.models import Answer
 from assistant.service import Assistant, build_assistant
+from assistant.text.sentences import split_sentences
 from assistant.ui.app import UPLOAD_TYPES
 
 REPORT = "2023年度部门整体支出绩效评价报告.docx"

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answer.question import Question, period_in, tagged
+from assistant.answer.rows import is_row, row_answer
 from assistant.index.lexical import terms
 from assistant.models import Chunk, Hit
 from assistant.text.quantities import Quantity, numbers_in, quantities
@@ -253,6 +254,8 @@ def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str)
     section heading ('（一）档案查阅利用')."""
     if not head:
         return True
+    if is_row(sentence):  # a table row is about its label; every cell belongs to it
+        return present(head, sentence.lower(), synonyms=False) or present(head, section.lower(), synonyms=False)
     parts = clauses(sentence)
     at = next((i for i, c in enumerate(parts) if c.text == clause), 0)
     window = (
@@ -348,6 +351,9 @@ _COMPATIBLE = {"people": {"people", "visits"}, "visits": {"visits", "people"}, "
 def _kind(question: Question, sentence: str) -> tuple[str, str, Problem | None]:
     """(answer, clause holding it, problem): what in the sentence answers the question's kind."""
     kind = question.kind
+    if kind == "quantity" and is_row(sentence):
+        cell = row_answer(question, sentence)
+        return (cell[0], cell[1], None) if cell else ("", sentence, "kind")
     if kind == "quantity":
         chosen = answering_quantity(question, sentence)
         if chosen is None:

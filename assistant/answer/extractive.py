@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from assistant.answer.citations import citation_of, place_of
 from assistant.answer.evidence import Candidate, candidates
 from assistant.answer.question import Question
+from assistant.answer.rows import is_row, row_label
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Citation, Hit
 
 _SUPPORT_SHARE = 0.9  # a second quote must score this close to the first
@@ -139,6 +140,9 @@ def direct_sentence(question: Question, candidate: Candidate) -> str:
     text = candidate.clause.rstrip("。；;！!？?，,")
     if question.kind in {"definition", "open", "method", "list", "yesno", "reason"} or not candidate.answer:
         text = _shortened(sentence)
+    elif is_row(sentence):
+        label = row_label(sentence)
+        text = f"{label}，{text}" if label and label not in text else text
     elif text != sentence:
         subject = _subject(sentence)
         if subject and subject not in text and not _shares_words(text, question.text):

@@ -19,7 +19,7 @@ From the grid:
   page) is dropped.
 
 A row must stay one sentence for the answerer, which splits at 。！？； (see
-`chunking.split_sentences`): inside a cell those marks become "，", and a trailing one is dropped.
+`assistant.text.sentences.split_sentences`): inside a cell those marks become "，", and a trailing one is dropped.
 "｜" and "：" inside cells become "|" and ":" so that a row always splits back into
 (header, value) pairs at "｜" and the first "：" (`row_cells`).
 
