@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(f"⚠ {warning}", file=sys.stderr)
     print(f"档案助手：http://{settings.host}:{settings.port}  （索引 {settings.index_dir}）", flush=True)
-    serve(build_app(assistant, users), users, settings)
+    serve(build_app(assistant, users))
     return 0
 
 

@@ -3,6 +3,16 @@
 Append-only inside SQLite: triggers refuse UPDATE and DELETE, so not even a bug in our code can
 rewrite history. An administrator exports it as CSV (`archive-assistant audit export`, or the
 admin panel of the UI). It is written for administrators only; it never reaches readers.
+
+An answer that cannot be recorded is not given: `record` raises `StorageError` (a read-only
+index, a full disk), and the CLI and the UI show that sentence instead of the answer. An answer
+a model was still writing when the user stopped it is recorded as `interrupted`, with every
+passage the model had been given as "shown" (the part already on the screen may quote any of them).
+
+The CSV is opened by Excel, which runs a cell starting with `=`, `+`, `-` or `@` (and tab or CR,
+which it strips first) as a formula: such a cell gets a leading `'`, which Excel shows as text.
+
+    export_csv(connect_read_only(db_path), Path("利用登记.csv"), since="2026-01-01")
 """
 
 from __future__ import annotations
@@ -10,9 +20,11 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
-from assistant.models import Answer, Principal
+from assistant.errors import StorageError, storage_error
+from assistant.models import Answer, Chunk, Principal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -33,6 +45,8 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 
 COLUMNS = ("id", "at", "user", "role", "mode", "question", "status", "shown")
 HEADERS = ("序号", "时间(UTC)", "用户", "角色", "模式", "问题", "结果", "展示的档案与页码")
+INTERRUPTED = "interrupted"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -44,20 +58,49 @@ def record(conn: sqlite3.Connection, principal: Principal, mode: str, answer: An
         {"source": c.source, "page": c.page, "fonds": c.fonds, "archival_code": c.archival_code}
         for c in answer.citations
     ]
-    conn.execute(
-        "INSERT INTO audit_log(user, role, mode, question, status, shown) VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            principal.name,
-            str(principal.role),
-            mode,
-            answer.question,
-            answer.status,
-            json.dumps(shown, ensure_ascii=False),
-        ),
-    )
+    _insert(conn, principal, mode, answer.question, answer.status, shown)
+
+
+def record_interrupted(
+    conn: sqlite3.Connection, principal: Principal, mode: str, question: str, chunks: Iterable[Chunk]
+) -> None:
+    """A streamed answer the user stopped: every chunk the model was given counts as shown."""
+    shown = [
+        {"source": c.source_name, "page": c.page, "fonds": c.fonds, "archival_code": c.archival_code} for c in chunks
+    ]
+    _insert(conn, principal, mode, question, INTERRUPTED, shown)
+
+
+def _insert(
+    conn: sqlite3.Connection, principal: Principal, mode: str, question: str, status: str, shown: list[dict]
+) -> None:
+    try:
+        conn.execute(
+            "INSERT INTO audit_log(user, role, mode, question, status, shown) VALUES (?, ?, ?, ?, ?, ?)",
+            (principal.name, str(principal.role), mode, question, status, json.dumps(shown, ensure_ascii=False)),
+        )
+    except sqlite3.OperationalError as exc:
+        raise storage_error(exc, "无法写入利用登记，本次回答没有显示") from exc
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The index database for reading the log, also when its folder is read-only or the disk is
+    full (nothing is written; `immutable` when even the WAL index cannot be opened)."""
+    if not path.is_file():
+        raise StorageError(f"索引 {path.parent} 中还没有数据库，没有可导出的利用登记。")
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+    raise StorageError(f"无法读取索引数据库 {path}：请检查文件权限。")
 
 
 def entries(conn: sqlite3.Connection, since: str | None = None) -> list[tuple[object, ...]]:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone() is None:
+        return []  # an index nobody has asked anything yet
     sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
     params: tuple[object, ...] = ()
     if since:
@@ -67,16 +110,30 @@ def entries(conn: sqlite3.Connection, since: str | None = None) -> list[tuple[ob
 
 
 def export_csv(conn: sqlite3.Connection, path: Path, since: str | None = None) -> int:
-    """Write the log (UTF-8 with BOM, so Excel opens the Chinese correctly); returns the row count."""
+    """Write the log (UTF-8 with BOM, so Excel opens the Chinese correctly); returns the row count.
+    A file this call created and could not finish (a full disk) is removed again."""
     rows = entries(conn, since)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADERS)
-        for row in rows:
-            *head, shown = row
-            places = "；".join(_place(item) for item in json.loads(str(shown)))
-            writer.writerow([*head, places])
+    existed = path.exists()
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADERS)
+            for row in rows:
+                *head, shown = row
+                places = "；".join(_place(item) for item in json.loads(str(shown)))
+                writer.writerow([spreadsheet_safe(value) for value in (*head, places)])
+    except OSError as exc:
+        if not existed and path.is_file():
+            path.unlink()
+        raise storage_error(exc, f"无法写入 {path}") from exc
     return len(rows)
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell Excel shows as text: strings starting like a formula get a leading `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _place(item: dict[str, object]) -> str:

@@ -1,7 +1,9 @@
 """The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|chat`.
 
 Every command builds settings here, at the edge, and calls the Assistant API. Expected failures
-(`AssistantError`) become one sentence on stderr and exit status 1; never a traceback.
+(`AssistantError`) become one sentence on stderr and exit status 1; a command line that cannot
+work (an unknown option or value, a year out of range, bytes that are not UTF-8 text) becomes
+one Chinese sentence and exit status 2 (`cli_params.ChineseUsage`); never a traceback.
 """
 
 from __future__ import annotations
@@ -17,25 +19,38 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from assistant.cli_params import ChineseUsage, utf8_text
 from assistant.errors import AssistantError
 from assistant.models import Answer, Filters, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
+
+F = TypeVar("F", bound=Callable[..., Any])
+YEARS = (1, 9999)
+MAX_K = 100
+
 
 app = typer.Typer(
     help="档案助手：县级综合档案馆的检索问答助手。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ChineseUsage,
 )
 app.add_typer(users_app, name="users", help="管理网页界面的用户和角色。")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AskMode(StrEnum):
     ASK = "ask"
     DRAFT = "draft"
     ONBOARD = "onboard"
+
+
+class Kind(StrEnum):
+    REPORT = "report"
+    GUIDE = "guide"
+    CATALOGUE = "catalogue"
+    TEXT = "text"
 
 
 def friendly_errors(command: F) -> F:
@@ -105,26 +120,30 @@ def ingest_command(
 @friendly_errors
 def ask_command(
     ctx: typer.Context,
-    questions: Annotated[list[str], typer.Argument(help="一个或多个问题，每个参数一个问题")],
+    questions: Annotated[list[str], typer.Argument(help="一个或多个问题，每个参数一个问题", parser=utf8_text)],
     as_json: Annotated[bool, typer.Option("--json", help="每个问题输出一行 JSON")] = False,
     role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
-    fonds: Annotated[str | None, typer.Option("--fonds", help="只检索该全宗")] = None,
-    year_from: Annotated[int | None, typer.Option("--year-from", help="起始年度")] = None,
-    year_to: Annotated[int | None, typer.Option("--year-to", help="截止年度")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="文档类型：report/guide/catalogue")] = None,
-    k: Annotated[int | None, typer.Option("-k", help="引用的检索结果数")] = None,
+    fonds: Annotated[str | None, typer.Option("--fonds", help="只检索该全宗", parser=utf8_text)] = None,
+    year_from: Annotated[int | None, typer.Option("--year-from", help="起始年度", min=YEARS[0], max=YEARS[1])] = None,
+    year_to: Annotated[int | None, typer.Option("--year-to", help="截止年度", min=YEARS[0], max=YEARS[1])] = None,
+    kind: Annotated[list[Kind] | None, typer.Option("--kind", help="文档类型：report/guide/catalogue/text")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="引用的检索结果数", min=1, max=MAX_K)] = None,
     mode: Annotated[AskMode, typer.Option("--mode", help="ask 问答 / draft 起草 / onboard 入门")] = AskMode.ASK,
-    figures: Annotated[str, typer.Option("--figures", help="起草时提供的本年度数字")] = "",
-    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI 兼容服务地址")] = None,
-    llm_model: Annotated[str | None, typer.Option("--llm-model", help="模型名称")] = None,
+    figures: Annotated[str, typer.Option("--figures", help="起草时提供的本年度数字", parser=utf8_text)] = "",
+    llm_base_url: Annotated[
+        str | None, typer.Option("--llm-base-url", help="OpenAI 兼容服务地址", parser=utf8_text)
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="模型名称", parser=utf8_text)] = None,
 ) -> None:
     """提问：返回引用出处的回答，或“未找到依据”。"""
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise typer.BadParameter(f"起始年度 {year_from} 晚于截止年度 {year_to}", param_hint="--year-from")
     assistant = _assistant(_settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
     warning = assistant.status().embedding_warning
     if warning and not as_json:
         typer.secho(f"⚠ {warning}", err=True, fg=typer.colors.YELLOW)
     principal = Principal(name="cli", role=role)
-    filters = Filters(fonds=fonds, year_from=year_from, year_to=year_to, kinds=tuple(kind or ()))
+    filters = Filters(fonds=fonds, year_from=year_from, year_to=year_to, kinds=tuple(item.value for item in kind or ()))
     for question in questions:
         events = assistant.ask_stream(question, principal, filters, k, mode=mode.value, figures=figures)
         streamed = False
@@ -229,16 +248,18 @@ app.add_typer(audit_app, name="audit")
 def audit_export_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
-    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
 ) -> None:
     """把利用登记导出为 CSV（Excel 可直接打开）。"""
     from assistant import audit
-    from assistant.index import db
 
     settings = _settings(ctx)
-    conn = db.connect(settings.index_dir / "assistant.sqlite3")
-    audit.create(conn)
-    count = audit.export_csv(conn, out, since)
+    # Read-only: the log can be exported even from an index on a read-only or full disk.
+    conn = audit.connect_read_only(settings.index_dir / "assistant.sqlite3")
+    try:
+        count = audit.export_csv(conn, out, since)
+    finally:
+        conn.close()
     typer.echo(f"已导出 {count} 条利用登记到 {out}")
 
 
@@ -257,6 +278,11 @@ def chat_command(
             question = input("问> ").strip()
         except EOFError:
             break
+        except UnicodeDecodeError:
+            typer.secho(
+                "错误：输入含有无法识别的字节（不是 UTF-8 编码的文字），请重新输入。", err=True, fg=typer.colors.RED
+            )
+            continue
         if not question:
             break
         typer.echo(render_answer(assistant.ask(question, principal)))

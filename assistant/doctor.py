@@ -1,4 +1,9 @@
-"""`doctor`: what the assistant runs with, and what is wrong with it."""
+"""`doctor`: what the assistant runs with, and what is wrong with it.
+
+Each problem says the command that fixes it: an interrupted ingest and SQLite/Chroma out of step
+are what `doctor --repair` reconciles (assistant/index/repair.py); re-running `ingest` would skip
+the unchanged files and leave them as they are.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ from assistant.answer.llm import check_llm
 from assistant.errors import AssistantError
 from assistant.ingest.levels import stale_sources
 from assistant.settings import Settings
+
+
+def repair_advice(settings: Settings) -> str:
+    return f"请运行 archive-assistant --index-dir {settings.index_dir} doctor --repair 修复"
 
 
 def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
@@ -32,10 +41,10 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
     if problem := check_llm(settings):
         problems.append(problem)
     if status.pending_sources:
-        problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：请重新运行 ingest")
+        problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：{repair_advice(settings)}")
     if assistant.index.collection.count() != status.chunks:
         problems.append(
-            f"向量数（{assistant.index.collection.count()}）与文本块数（{status.chunks}）不一致：请重新运行 ingest"
+            f"向量数（{assistant.index.collection.count()}）与文本块数（{status.chunks}）不一致：{repair_advice(settings)}"
         )
     if stale := stale_sources(assistant.index.conn, settings):
         problems.append(

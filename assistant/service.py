@@ -118,11 +118,15 @@ class Assistant:
         if answer is None:
             hits, extractive = self._evidence(search_question, principal, filters, k, mode)
             if self.settings.llm_enabled and hits and (mode != "ask" or extractive.status == "answered"):
-                for event in generate(self.settings, mode, search_question, hits, lambda: extractive, figures):
-                    if isinstance(event, Answer):
-                        answer = event
-                    else:
-                        yield event
+                try:
+                    for event in generate(self.settings, mode, search_question, hits, lambda: extractive, figures):
+                        if isinstance(event, Answer):
+                            answer = event
+                        else:
+                            yield event
+                finally:
+                    if answer is None:  # stopped while the model wrote: what reached the screen is audited too
+                        audit.record_interrupted(self.index.conn, principal, mode, question, [h.chunk for h in hits])
             else:
                 answer = extractive
             if answer is not extractive:  # generated: retrieval time is the extractive answer's

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     port: int = 7860
     session_idle_minutes: float = Field(default=30.0, gt=0)
     session_max_hours: float = Field(default=10.0, gt=0)
+    # Failed logins within login_window_minutes: this many from one address refuse that address,
+    # this many for one name refuse that name to addresses it never logged in from (users.LoginThrottle).
+    login_failures_per_address: int = Field(default=10, ge=1)
+    login_failures_per_name: int = Field(default=5, ge=1)
+    login_window_minutes: float = Field(default=10.0, gt=0)
+    # Exports and page images are kept for their own login session only, and at most this long.
+    session_files_minutes: float = Field(default=30.0, gt=0)
 
     # OCR of scanned pages (see assistant/ingest/ocr.py and docs/benchmarks/ocr.md).
     ocr_dpi: int = Field(default=150, ge=72, le=600)

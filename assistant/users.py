@@ -10,8 +10,10 @@ which names exist.
     store.verify("王芳", "s3cret-pass")   # True
     store.role_of("王芳")                 # Role.STAFF
 
-Deliberately not handled: password changes by the user, lockout after failed attempts, several
-processes writing the file at the same moment (writes are atomic, the last one wins).
+Failed logins are throttled by `LoginThrottle`, per client address and per name.
+
+Deliberately not handled: password changes by the user, several processes writing the file at
+the same moment (writes are atomic, the last one wins).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +39,8 @@ MIN_PASSWORD_LENGTH = 8
 ADMIN_NAME = "admin"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DUMMY_SALT = bytes(16)
+_MAX_TRUSTED = 20  # addresses remembered per name
+_PRUNE_AT = 10_000  # names and addresses counted before the aged-out ones are forgotten
 
 
 class UserError(AssistantError):
@@ -61,37 +66,103 @@ def _hash(password: str, salt: bytes, params: dict[str, int]) -> bytes:
 
 
 class LoginThrottle:
-    """At most `attempts` failed logins per user name in `window` seconds; then every attempt
-    fails until the window has passed, whatever the password. Kept in memory: per process."""
+    """How many failed logins an address and a name may have before further tries are refused.
 
-    def __init__(self, attempts: int = 5, window: float = 600.0) -> None:
-        self.attempts = attempts
+    Counted over a sliding `window` of seconds, in memory (per process), by the web guard, which
+    knows the client's address (`assistant/ui/guard.py`):
+
+    - an address with `per_address` failures is refused whatever name it tries, so one machine
+      cannot guess its way through the users;
+    - a name with `per_name` failures is refused to every address that has not logged in as that
+      name before (in this process), so guessing from many machines stops too, while the real
+      user's own machine is never locked out by a stranger; once the failures age out of the
+      window, a new machine may try again.
+
+    Every attempt counts as a failure from the moment it begins (`begin`); `succeeded` takes it back.
+    So attempts sent all at once cannot slip past the limit while their passwords are being checked.
+
+        throttle = LoginThrottle(per_address=10, per_name=5, window=600)
+        if throttle.begin("10.0.0.7", "admin"):
+            ok = store.verify("admin", password)
+            if ok:
+                throttle.succeeded("10.0.0.7", "admin")
+    """
+
+    def __init__(
+        self,
+        per_address: int = 10,
+        per_name: int = 5,
+        window: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_address = per_address
+        self.per_name = per_name
         self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self.clock = clock
+        self._by_address: dict[str, deque[float]] = defaultdict(deque)
+        self._by_name: dict[str, deque[float]] = defaultdict(deque)
+        self._trusted: dict[str, set[str]] = defaultdict(set)  # name → addresses it logged in from
         self._lock = threading.Lock()
 
-    def blocked(self, name: str) -> bool:
+    def refusal(self, address: str, name: str) -> str | None:
+        """Why a login from `address` as `name` would be refused now, or None."""
         with self._lock:
-            recent = self._recent(name)
-            return len(recent) >= self.attempts
+            return self._refusal(address, name, self.clock())
 
-    def failed(self, name: str) -> None:
+    def begin(self, address: str, name: str) -> bool:
+        """Count an attempt; False (and nothing counted) when it is refused."""
         with self._lock:
-            self._recent(name).append(time.monotonic())
+            now = self.clock()
+            if len(self._by_name) + len(self._by_address) > _PRUNE_AT:
+                self._prune(now)
+            if self._refusal(address, name, now) is not None:
+                return False
+            self._by_address[address].append(now)
+            if address not in self._trusted.get(name, ()):
+                self._by_name[name].append(now)
+            return True
 
-    def _recent(self, name: str) -> deque[float]:
-        recent = self._failures[name]
-        while recent and time.monotonic() - recent[0] > self.window:
+    def succeeded(self, address: str, name: str) -> None:
+        """The attempt was right: forget this address's failures and trust it for this name."""
+        with self._lock:
+            self._by_address.pop(address, None)
+            trusted = self._trusted[name]
+            recent = self._by_name.get(name)
+            if recent and address not in trusted:
+                recent.pop()  # the attempt `begin` counted against the name
+            if len(trusted) >= _MAX_TRUSTED:
+                trusted.pop()
+            trusted.add(address)
+
+    def _refusal(self, address: str, name: str, now: float) -> str | None:
+        if len(self._recent(self._by_address, address, now)) >= self.per_address:
+            return "address"
+        if address not in self._trusted.get(name, ()) and len(self._recent(self._by_name, name, now)) >= self.per_name:
+            return "name"
+        return None
+
+    def _prune(self, now: float) -> None:
+        """Forget every name and address whose failures have all aged out."""
+        for table in (self._by_name, self._by_address):
+            for key in list(table):
+                self._recent(table, key, now)
+
+    def _recent(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
+        recent = table.get(key)
+        if recent is None:
+            return deque()
+        while recent and now - recent[0] > self.window:
             recent.popleft()
+        if not recent:
+            del table[key]  # a stranger trying random names must not grow the table for ever
         return recent
 
 
 class UserStore:
     """The users file. Every call re-reads it, so `users add` takes effect without a restart."""
 
-    def __init__(self, path: Path, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.throttle = throttle or LoginThrottle()
 
     def _load(self) -> dict[str, dict[str, object]]:
         try:
@@ -149,18 +220,9 @@ class UserStore:
         self._save(users)
 
     def verify(self, name: str, password: str) -> bool:
-        """True when the name exists and the password matches; the Gradio `auth` callable.
-        Repeated failures for one name lock it out for a while (see `LoginThrottle`)."""
-        name = name.strip()
-        if self.throttle.blocked(name):
-            return False
-        if self._check(name, password):
-            return True
-        self.throttle.failed(name)
-        return False
-
-    def _check(self, name: str, password: str) -> bool:
-        record = self._load().get(name)
+        """True when the name exists and the password matches. About 50 ms of scrypt work: the web
+        UI runs it in a worker thread behind a `LoginThrottle` (assistant/ui/guard.py)."""
+        record = self._load().get(name.strip())
         if record is None:
             hmac.compare_digest(_hash(password, _DUMMY_SALT, _SCRYPT), bytes(32))
             return False

@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from assistant.cli_params import utf8_text
 from assistant.errors import AssistantError
 from assistant.models import Role
 from assistant.settings import load_settings
@@ -36,9 +37,11 @@ def _fail(exc: AssistantError) -> NoReturn:
 @users_app.command("add")
 def add_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="用户名")],
+    name: Annotated[str, typer.Argument(help="用户名", parser=utf8_text)],
     role: Annotated[Role, typer.Option("--role", help="角色")] = Role.STAFF,
-    password: Annotated[str | None, typer.Option("--password", help="密码（供脚本使用；不给则提示输入两次）")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="密码（供脚本使用；不给则提示输入两次）", parser=utf8_text)
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="用户已存在时重设其密码和角色")] = False,
 ) -> None:
     """添加用户（或用 --replace 重设密码）。"""

@@ -792,10 +792,12 @@ def report(
         "/gradio_api/app_id, /gradio_api/startup-events, /manifest.json, /theme.css. Heartbeat, cancel and "
         "stream act on a session hash or event id, which only the tab that made them knows.",
         "",
-        "Per role and per user (assistant/ui/guard.py, tests/test_ui_security.py): POST /gradio_api/upload "
-        "from a reader gets 403 before a byte is stored; an exported answer is served only to the user who "
-        "exported it (403 for anyone else); Gradio's cached copy of an upload is deleted once ingested; a "
-        "login ends after 30 minutes idle or 10 hours in all (settings), and its cookie then gets 401.",
+        "Per role and per session (assistant/ui/guard.py, tests/test_ui_security.py): POST /gradio_api/upload "
+        "from a reader gets 403 before a byte is stored, and the upload event takes only files its own session "
+        "uploaded; exports and page images are private files served only to the login session that made them "
+        "(403 for anyone else) and deleted at logout or after 30 minutes; Gradio's cached copy of an upload is "
+        "deleted once ingested; failed logins are throttled per address and per name; a login ends after 30 "
+        "minutes idle or 10 hours in all (settings), and its cookie then gets 401.",
         "",
     ]
     return "\n".join(lines)

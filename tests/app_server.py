@@ -4,16 +4,17 @@
         httpx.get(app.url)
 
 The index holds the tiny corpus of `ui_fixtures` (a report, a catalogue with one 控制使用 row and a
-one-page PDF); the users are written to the index's users file before the app starts, exactly as
-`archive-assistant users add` would. The app runs in this process (`serve(..., prevent_thread_lock=True)`)
-and is closed on exit. Settings can be overridden (`running_app(root, users, session_idle_minutes=0.05)`).
+one-page PDF), or `corpus` when given; the users are written to the index's users file before the
+app starts, exactly as `archive-assistant users add` would. The app runs in this process
+(`serve(..., prevent_thread_lock=True)`) and is closed on exit. Settings can be overridden
+(`running_app(root, users, session_idle_minutes=0.05)`).
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ import httpx
 from assistant.models import Role
 from assistant.service import build_assistant
 from assistant.settings import load_settings
-from assistant.ui.app import build_app, exports_root, serve
+from assistant.ui.app import WebApp, build_app, serve
+from assistant.ui.files import SessionFiles, Uploads
 from assistant.ui.guard import Sessions
 from assistant.users import open_users
 from tests.ui_fixtures import write_corpus
@@ -41,9 +43,23 @@ class App:
     url: str  # ends with "/"
     index_dir: Path
     corpus: Path
-    exports: Path
-    demo: gr.Blocks
-    sessions: Sessions
+    web: WebApp
+
+    @property
+    def demo(self) -> gr.Blocks:
+        return self.web.demo
+
+    @property
+    def sessions(self) -> Sessions:
+        return self.web.sessions
+
+    @property
+    def files(self) -> SessionFiles:
+        return self.web.files
+
+    @property
+    def uploads(self) -> Uploads:
+        return self.web.uploads
 
     @property
     def tokens(self) -> dict[str, str]:
@@ -52,7 +68,12 @@ class App:
 
 
 @contextmanager
-def running_app(root: Path, users: Sequence[tuple[str, str, Role]], **settings_overrides: object) -> Iterator[App]:
+def running_app(
+    root: Path,
+    users: Sequence[tuple[str, str, Role]],
+    corpus: Callable[[Path], Path] = write_corpus,
+    **settings_overrides: object,
+) -> Iterator[App]:
     """The app served on 127.0.0.1:<free port> over an index of the fixture corpus under `root`."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = load_settings(index_dir=root / "index", host="127.0.0.1", port=free_port(), **settings_overrides)
@@ -60,15 +81,15 @@ def running_app(root: Path, users: Sequence[tuple[str, str, Role]], **settings_o
     for name, password, role in users:
         store.add_user(name, password, role)
     assistant = build_assistant(settings)
-    corpus = write_corpus(root / "corpus")
-    assert assistant.ingest([corpus]).ok
-    demo = build_app(assistant, store)
-    sessions = serve(demo, store, settings, prevent_thread_lock=True)
+    folder = corpus(root / "corpus")
+    assert assistant.ingest([folder]).ok
+    web = build_app(assistant, store)
+    serve(web, prevent_thread_lock=True)
     try:
-        url = f"http://{settings.host}:{settings.port}/"
-        yield App(url, settings.index_dir, corpus, exports_root(), demo, sessions)
+        yield App(f"http://{settings.host}:{settings.port}/", settings.index_dir, folder, web)
     finally:
-        demo.close()
+        web.demo.close()
+        web.files.close()
 
 
 def client(app: App, cookies: dict[str, str] | None = None) -> httpx.Client:

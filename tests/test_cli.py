@@ -1,8 +1,11 @@
 """The command-line contract that scripts and the UI's tests rely on."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from helpers import ROOT, make_pdf
 from typer.testing import CliRunner
 
@@ -81,3 +84,69 @@ def test_ingest_shows_what_it_noticed_about_files_that_went_in(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "注意：38-1-0001.pdf：" in result.stderr and "已挂接目录条目 38-1-0001" in result.stderr
     assert "目录.csv" not in result.stderr  # nothing to say about it
+
+
+# ---- command lines that cannot work (finding 18) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (["--year-from", "99999999999999999999"], "错误：选项 --year-from 应是 1 到 9999 之间的整数"),
+        (["--year-from", "1990", "--year-to", "1980"], "错误：选项 --year-from：起始年度 1990 晚于截止年度 1980"),
+        (["--kind", "reports"], "错误：选项 --kind 只能是 report、guide、catalogue、text"),
+        (["-k", "99999999999999999999"], "错误：选项 -k 应是 1 到 100 之间的整数"),
+        (["--role", "boss"], "错误：选项 --role 只能是 reader、staff、admin"),
+    ],
+)
+def test_a_bad_ask_command_line_is_one_chinese_sentence(tmp_path: Path, args: list[str], sentence: str) -> None:
+    result = CliRunner().invoke(app, ["--index-dir", str(tmp_path / "index"), "ask", *args, "全宗是什么"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"{sentence}（用 --help 查看用法）"]
+    assert not (tmp_path / "index").exists()  # refused before anything was opened
+
+
+def test_bytes_that_are_not_utf8_in_argv_are_one_chinese_sentence(tmp_path: Path) -> None:
+    """Real bytes in a real argv (Python keeps them as surrogates), through `python -m assistant`."""
+    command = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "--index-dir",
+        str(tmp_path / "index"),
+        "ask",
+        b"\xb5\xb5\xb0\xb8\xff",
+    ]
+    result = subprocess.run(command, capture_output=True, cwd=ROOT, timeout=120)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2, stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+    assert "含有无法识别的字节（不是 UTF-8 编码的文字）" in stderr and "参数 QUESTIONS" in stderr
+
+
+# ---- doctor's advice (finding 23) --------------------------------------------------------------
+
+
+def test_doctor_names_the_command_that_repairs_a_vector_mismatch(tmp_path: Path) -> None:
+    from assistant.index import vectors
+    from assistant.service import build_assistant
+    from assistant.settings import load_settings
+
+    index_dir, corpus = tmp_path / "index", tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "入门.md").write_text(
+        "# 入门\n\n全宗是一个立档单位形成的全部档案。\n\n全宗号是它的编号。\n", encoding="utf-8"
+    )
+    assistant = build_assistant(load_settings(index_dir=index_dir))
+    assert assistant.ingest([corpus]).ok
+    lost = sorted(vectors.all_ids(assistant.index.collection))[:1]
+    vectors.delete(assistant.index.collection, lost)  # as after a crash between the two stores
+
+    broken = CliRunner().invoke(app, ["--index-dir", str(index_dir), "doctor"])
+    assert broken.exit_code == 1
+    (advice,) = [line for line in broken.output.splitlines() if "向量数" in line]
+    assert f"archive-assistant --index-dir {index_dir} doctor --repair" in advice
+
+    repaired = CliRunner().invoke(app, ["--index-dir", str(index_dir), "doctor", "--repair"])
+    assert repaired.exit_code == 0, repaired.output  # following the advice does fix it
+    assert "✗" not in CliRunner().invoke(app, ["--index-dir", str(index_dir), "doctor"]).output

@@ -11,9 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
+import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
+import httpx
 import pytest
 
 from assistant.models import NO_EVIDENCE_ANSWER, Role
@@ -96,18 +101,20 @@ def as_user(app: App, user: SimUser, *steps: tuple[str, object]) -> list[Reply]:
     return asyncio.run(_as(app, user, *steps))
 
 
+def export_links(reply: Reply) -> list[str]:
+    """The download links of an export event's output (Markdown links to archive-files/…)."""
+    return re.findall(r"\]\((archive-files/[^)\s]+)\)", str((reply.outputs or [""])[0]))
+
+
 @pytest.fixture(scope="module")
 def staff_export(app: App) -> list[Path]:
-    """Files a staff member exported from an answer about the restricted record."""
+    """Files a staff member exported from an answer about the restricted record (the session
+    that made them stays open: the files live as long as it does)."""
     asked, exported = as_user(app, STAFF, ("ask", RESTRICTED_CODE), ("export", None))
     assert asked.ok and RESTRICTED_TITLE in last_answer(asked.outputs or []), asked
-    assert exported.ok and exported.outputs, exported
-    paths = [Path(item["path"]) for item in exported.outputs[0]]
-    assert {path.suffix for path in paths} == {".md", ".docx"}
-    with logged_in(app, STAFF.name, STAFF.password) as staff:  # the route does serve them to the one who exported
-        markdown = next(path for path in paths if path.suffix == ".md")
-        response = staff.get(f"/gradio_api/file={markdown}")
-        assert response.status_code == 200 and RESTRICTED_TITLE in response.text
+    links = export_links(exported)
+    paths = [app.files.root / link.split("/")[1] / unquote(link.split("/", 2)[2]) for link in links]
+    assert {path.suffix for path in paths} == {".md", ".docx"} and all(path.is_file() for path in paths)
     return paths
 
 
@@ -239,10 +246,7 @@ def test_after_logout_the_old_cookie_opens_nothing(app: App) -> None:
         assert replay.get("/config", cookies=cookies).status_code == 401
 
 
-def test_a_logged_in_reader_gets_no_source_or_index_file(app: App) -> None:
-    _, own_export = as_user(app, READER, ("ask", OPEN_CODE), ("export", None))
-    assert own_export.ok and own_export.outputs
-    own = Path(own_export.outputs[0][0]["path"])
+def test_a_logged_in_reader_gets_no_source_or_index_file(app: App, staff_export: list[Path]) -> None:
     index = app.index_dir
     refused = [
         app.corpus / PDF_NAME,  # the source PDF behind the answers
@@ -250,14 +254,14 @@ def test_a_logged_in_reader_gets_no_source_or_index_file(app: App) -> None:
         index / "assistant.sqlite3",
         index / ".." / "index" / "users.json",
         *(path for path in index.rglob("*") if path.is_file()),
+        *staff_export,
     ]
     with logged_in(app, READER.name, READER.password) as reader:
-        assert reader.get(f"/gradio_api/file={own}").status_code == 200  # the route works for this user
         for path in refused:
             for route in (f"/gradio_api/file={path}", f"/gradio_api/file/{path}"):
                 response = reader.get(route)
                 assert response.status_code == 403, (route, response.status_code)
-                assert "File not allowed" in response.text
+                assert "File not allowed" in response.text and RESTRICTED_TITLE not in response.text
 
 
 def test_a_reader_cannot_run_the_upload_event(app: App) -> None:
@@ -272,3 +276,67 @@ def test_a_reader_cannot_run_the_upload_event(app: App) -> None:
     (reply,) = as_user(app, READER, ("upload", [file]))
     assert not reply.ok and "只有馆员和管理员可以上传文件" in (reply.error or "")
     assert sorted((app.index_dir / "uploads").glob("*")) == before  # nothing saved, nothing ingested
+    assert Path(path).is_file()  # and the staff member's file was not deleted either
+
+
+# ---- a flood of logins (finding 10) ------------------------------------------------------------
+
+FLOOD_ADDRESSES = [f"127.0.1.{n}" for n in range(1, 7)]  # 6 addresses, 10 wrong guesses each
+
+
+async def _flood(app: App, per_address: int) -> list[int]:
+    """Wrong logins from many addresses at once, each address within its limit: all are hashed."""
+
+    async def guess(http: httpx.AsyncClient, n: int) -> int:
+        name = f"stranger-{n}-{secrets.token_hex(3)}"
+        return (await http.post("/login", data={"username": name, "password": "wrong-password"})).status_code
+
+    clients = [
+        httpx.AsyncClient(
+            base_url=app.url,
+            timeout=httpx.Timeout(120.0),
+            trust_env=False,
+            transport=httpx.AsyncHTTPTransport(local_address=address),
+        )
+        for address in FLOOD_ADDRESSES
+    ]
+    try:
+        return await asyncio.gather(*(guess(http, n) for http in clients for n in range(per_address)))
+    finally:
+        await asyncio.gather(*(http.aclose() for http in clients))
+
+
+async def _latencies(http: httpx.AsyncClient, until: asyncio.Future[object] | None, count: int = 0) -> list[float]:
+    """Seconds each of a logged-in user's requests took, until `until` is done (or `count` requests)."""
+    seconds: list[float] = []
+    while (until is not None and not until.done()) or len(seconds) < count:
+        started = time.perf_counter()
+        response = await http.get("/config")
+        assert response.status_code == 200
+        seconds.append(time.perf_counter() - started)
+        await asyncio.sleep(0.02)
+    return seconds
+
+
+def test_a_flood_of_wrong_logins_does_not_stall_the_people_working(app: App) -> None:
+    async def run() -> tuple[list[float], list[float], list[int], float]:
+        async with async_client(app.url) as http:
+            await Browser(http).login(STAFF.name, STAFF.password)
+            quiet = await _latencies(http, None, count=10)
+            started = time.perf_counter()
+            flood = asyncio.ensure_future(_flood(app, per_address=10))
+            busy = await _latencies(http, flood)
+            return quiet, busy, await flood, time.perf_counter() - started
+
+    quiet, busy, statuses, seconds = asyncio.run(run())
+    assert statuses == [400] * len(statuses) and len(statuses) == 60  # every guess hashed and refused
+    assert len(busy) >= 10, "the flood ended too soon to measure anything"
+    # The hashing takes about 60 × 50 ms of one core; answering /config must not wait for it.
+    assert statistics.median(busy) < max(0.15, 5 * statistics.median(quiet)), (quiet, busy, seconds)
+    with httpx.Client(
+        base_url=app.url, trust_env=False, transport=httpx.HTTPTransport(local_address=FLOOD_ADDRESSES[0])
+    ) as again:
+        started = time.perf_counter()
+        refused = again.post("/login", data={"username": STAFF.name, "password": STAFF.password})
+        assert refused.status_code == 400 and "登录失败次数过多" in refused.json()["detail"]
+        assert time.perf_counter() - started < 0.5  # over its limit: refused without hashing

@@ -6,6 +6,7 @@ drives it headless. Screenshots go to docs/screenshots/ when UPDATE_SCREENSHOTS=
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 import time
@@ -31,6 +32,7 @@ from tests.ui_fixtures import (
     RESTRICTED_CODE,
     RESTRICTED_TITLE,
     UPLOAD_NAME,
+    write_corpus,
     write_upload,
 )
 
@@ -66,6 +68,7 @@ def browser() -> Iterator[WebDriver]:
     profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
     options.add_argument(f"--user-data-dir={profile.name}")
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see any CSP violation
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         yield driver
@@ -119,7 +122,7 @@ def log_in(driver: WebDriver, url: str, user: tuple[str, str], screenshot: Path 
         driver.save_screenshot(str(screenshot))
     driver.find_element(By.XPATH, "//button[normalize-space()='登录']").click()
     wait(driver).until(text_in("who", user[0]), f"{user[0]} logged in")
-    wait(driver).until(text_in("status-line", "文档"), "the status line")
+    wait(driver).until(lambda d: d.find_element(By.ID, "status-line").text.strip(), "the status line")
 
 
 def ask(driver: WebDriver, question: str, expect: str) -> str:
@@ -215,3 +218,65 @@ def test_reader_sees_no_restricted_record_and_no_upload(app: App, browser: WebDr
         assert path.is_file()
         status, _ = fetch(browser, file_route(app, path))
         assert status == 403, path
+
+
+# ---- record text is text, and the page runs under a strict policy (finding 17) -----------------
+
+HOSTILE_TITLES = {
+    "39-9-0001": "![x](http://127.0.0.1:9/leak.png)",
+    "39-9-0002": '<img src=x onerror="window.__xss=1">',
+    "39-9-0003": "见 http://evil.example.com/a 与 www.evil.cn",
+    "39-9-0004": "[点此](javascript:window.__xss=2) <script>window.__xss=3</script>",
+}
+
+
+def write_hostile_corpus(folder: Path) -> Path:
+    """The usual corpus plus a catalogue whose titles are markup, links and script."""
+    write_corpus(folder)
+    with (folder / "恶意题名目录.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["档号", "题名", "年度", "开放状态"])
+        for code, title in HOSTILE_TITLES.items():
+            writer.writerow([code, title, "1980", "开放"])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    users = [(*STAFF, Role.STAFF), (*READER, Role.READER)]
+    with running_app(tmp_path_factory.mktemp("ui-hostile"), users, corpus=write_hostile_corpus) as running:
+        yield running
+
+
+def headers_of(driver: WebDriver, url: str) -> dict[str, str]:
+    script = (
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => done(Object.fromEntries(r.headers.entries()))).catch(e => done({}));"
+    )
+    return driver.execute_async_script(script, url)
+
+
+def test_catalogue_titles_show_as_text_under_a_strict_policy(hostile_app: App, browser: WebDriver) -> None:
+    log_in(browser, hostile_app.url, READER)
+    ask(browser, " ".join(HOSTILE_TITLES), "39-9-0004")
+    chat, sources = browser.find_element(By.ID, "chat"), browser.find_element(By.ID, "sources")
+    shown = chat.text + "\n" + sources.text
+    for title in HOSTILE_TITLES.values():
+        assert title in shown  # every character of the title, as text
+    for panel in (chat, sources):
+        assert not panel.find_elements(By.CSS_SELECTOR, "img, a[href], script, iframe"), panel.get_attribute(
+            "innerHTML"
+        )
+    assert browser.execute_script("return window.__xss === undefined")
+
+    for url in (hostile_app.url, f"{hostile_app.url}config"):
+        headers = headers_of(browser, url)
+        assert headers.get("x-frame-options") == "DENY" and headers.get("x-content-type-options") == "nosniff"
+        assert "frame-ancestors 'none'" in headers.get("content-security-policy", ""), url
+    assert "script-src 'self' 'nonce-" in headers_of(browser, hostile_app.url)["content-security-policy"]
+
+    # The whole module ran under that policy (login, asking, page images, export, upload): nothing was refused.
+    refused = [
+        entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
+    assert refused == [], "\n".join(refused)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from docx import Document
@@ -12,6 +15,8 @@ from assistant.service import Assistant, build_assistant
 from assistant.settings import load_settings
 from assistant.ui import handlers as h
 from assistant.ui.export import DISCLAIMER
+from assistant.ui.files import SessionFiles, Uploads
+from assistant.ui.markup import markdown_text, plain_text
 from assistant.users import UserStore
 from tests.ui_fixtures import (
     OPEN_CODE,
@@ -37,6 +42,13 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     report = built.ingest([write_corpus(root / "corpus")])
     assert report.ok and len(report.files) == 3
     return built
+
+
+@pytest.fixture
+def session_files() -> Iterator[SessionFiles]:
+    files = SessionFiles(keep=60)
+    yield files
+    files.close()
 
 
 def everything_shown(result: h.AskResult) -> str:
@@ -65,7 +77,7 @@ def test_only_staff_and_admin_may_upload() -> None:
 
 
 def test_status_line_counts_and_warns(assistant: Assistant) -> None:
-    line = h.status_line(assistant)
+    line = h.status_line(assistant, STAFF)
     assert line.startswith("文档 3 个 · 文本块 ")
     assert "目录条目 2 条" in line and "回答方式 extractive" in line
     warning = assistant.status().embedding_warning
@@ -101,7 +113,7 @@ def test_ask_answers_with_sources_and_appends_to_history(assistant: Assistant) -
     reply = result.history[3]
     assert reply["role"] == "assistant" and "8600" in reply["content"] and f"{PDF_NAME}，第1页" in reply["content"]
     assert result.turn.user == READER.name and result.turn.mode == "ask"
-    assert result.sources.startswith(f"**[1] {PDF_NAME}，第1页**")
+    assert result.sources.startswith(f"**\\[1\\] {PDF_NAME}，第1页**")  # [ ] escaped: shown as text
     assert PDF_FACT in result.sources
     assert result.choices[0] == (f"[1] {PDF_NAME} 第1页", "1")
 
@@ -128,6 +140,9 @@ def test_filters(assistant: Assistant) -> None:
     assert h.build_filters("", None, None, None) == Filters()
     with pytest.raises(h.UIError, match="起始年度 1990 晚于截止年度 1980"):
         h.build_filters(None, 1990, 1980, [])
+    for huge in (1e20, float("inf"), float("nan"), -5):  # the number box accepts them all
+        with pytest.raises(h.UIError, match="起始年度应在 1 到 9999 之间"):
+            h.build_filters(None, huge, None, [])
 
     unfiltered = h.ask(assistant, STAFF, "2023年接待查档多少人次", [], "问答")
     assert unfiltered.turn.answer.citations[0].source == REPORT_NAME
@@ -173,11 +188,13 @@ def test_show_page_only_for_this_users_own_cited_and_cleared_records(assistant: 
         h.show_page(assistant, READER, forged, "1")
 
 
-def test_export_writes_markdown_and_docx(assistant: Assistant, tmp_path: Path) -> None:
+def test_export_writes_markdown_and_docx(assistant: Assistant, session_files: SessionFiles) -> None:
     result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "起草")
-    paths = [Path(p) for p in h.export(STAFF, result.turn, tmp_path)]
+    links = h.export(STAFF, result.turn, session_files, "session-1")
+    paths = [session_files.find("session-1", link.url.split("/")[1], unquote(link.url.split("/")[2])) for link in links]
     assert sorted(p.suffix for p in paths) == [".docx", ".md"]
-    assert all(p.is_relative_to(tmp_path) and p.stat().st_size > 0 for p in paths)
+    assert all(p.is_relative_to(session_files.root) and p.stat().st_size > 0 for p in paths)
+    assert h.links_markdown(links).count("](archive-files/") == 2
 
     markdown = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
     assert "- 问题：2022年数字化扫描多少页" in markdown and "- 模式：起草" in markdown
@@ -188,51 +205,68 @@ def test_export_writes_markdown_and_docx(assistant: Assistant, tmp_path: Path) -
     assert "8600" in text and f"[1] {PDF_NAME}，第1页" in text and DISCLAIMER in text
 
 
-def test_export_refuses_without_an_answer_of_this_user(assistant: Assistant, tmp_path: Path) -> None:
+def test_export_refuses_without_an_answer_of_this_user(assistant: Assistant, session_files: SessionFiles) -> None:
     with pytest.raises(h.UIError, match="还没有可导出的回答"):
-        h.export(STAFF, None, tmp_path)
+        h.export(STAFF, None, session_files, "session-1")
     result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "问答")
     with pytest.raises(h.UIError, match="不属于当前用户"):
-        h.export(READER, result.turn, tmp_path)
+        h.export(READER, result.turn, session_files, "session-1")
+    assert len(session_files) == 0
 
 
 def test_reader_cannot_upload(assistant: Assistant, tmp_path: Path) -> None:
     upload = write_upload(tmp_path / "incoming")
+    uploads = Uploads(keep=60)
+    uploads.record("reader-session", [str(upload)])
     with pytest.raises(h.UIError, match="只有馆员和管理员"):
-        h.upload(assistant, READER, [upload], tmp_path / "uploads")
+        h.upload(assistant, READER, [upload], tmp_path / "uploads", uploads, "reader-session")
     assert not (tmp_path / "uploads").exists()
+    assert upload.is_file() and uploads.owns("reader-session", str(upload))  # untouched, still unclaimed
 
 
 def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_path: Path) -> None:
     incoming = tmp_path / "incoming"
     good = write_upload(incoming)
+    text = good.read_text(encoding="utf-8")
     broken = incoming / "坏目录.csv"
     broken.write_text("这不是目录\n没有表头\n", encoding="utf-8")
     odd = incoming / "程序.exe"
     odd.write_bytes(b"MZ")
-    uploads = tmp_path / "uploads"
+    uploads, session = Uploads(keep=60), "staff-session"
+    uploads.record(session, [str(good), str(broken), str(odd)])
+    target = tmp_path / "uploads"
     steps: list[tuple[int, int, str]] = []
 
-    result = h.upload(assistant, STAFF, [str(good), str(broken), str(odd)], uploads, lambda *s: steps.append(s))
+    result = h.upload(
+        assistant, STAFF, [str(good), str(broken), str(odd)], target, uploads, session, lambda *s: steps.append(s)
+    )
 
-    assert (uploads / UPLOAD_NAME).read_text(encoding="utf-8") == good.read_text(encoding="utf-8")
-    assert not (uploads / "程序.exe").exists()
+    assert (target / UPLOAD_NAME).read_text(encoding="utf-8") == text
+    assert not (target / "程序.exe").exists()
+    assert not any(p.exists() for p in (good, broken, odd))  # Gradio's copies are gone once ingested
     statuses = {Path(f.path).name: f.status for f in result.report.files}
     assert statuses == {UPLOAD_NAME: "ingested", "坏目录.csv": "failed", "程序.exe": "failed"}
     assert result.message.startswith("共 3 个文件，成功 1 个，失败 2 个。")
     assert f"✓ {UPLOAD_NAME}：已导入" in result.message
     assert "✗ 坏目录.csv：导入失败（坏目录.csv: 找不到目录表头" in result.message
-    assert str(uploads) not in result.message
+    assert str(target) not in result.message
     assert steps[-1] == (2, 2, "")
 
     answer = h.ask(assistant, READER, "2024年消防演练组织了几次", [], "问答")
     assert answer.turn.answer.citations[0].source == UPLOAD_NAME
     assert "3次" in answer.history[-1]["content"]
 
-    again = h.upload(assistant, STAFF, [str(good)], uploads)
-    assert f"＝ {UPLOAD_NAME}：内容未变化，已跳过" in again.message
+    again = write_upload(incoming)
+    uploads.record(session, [str(again)])
+    assert (
+        f"＝ {UPLOAD_NAME}：内容未变化，已跳过"
+        in h.upload(assistant, STAFF, [str(again)], target, uploads, session).message
+    )
+    replayed = write_upload(incoming)  # the same path again, no longer recorded: refused, left alone
+    refused = h.upload(assistant, STAFF, [str(replayed)], target, uploads, session)
+    assert f"✗ {UPLOAD_NAME}：导入失败（{UPLOAD_NAME}: {h.NOT_THIS_SESSION}）" in refused.message and replayed.is_file()
     with pytest.raises(h.UIError, match="请先选择"):
-        h.upload(assistant, STAFF, [], uploads)
+        h.upload(assistant, STAFF, [], target, uploads, session)
 
 
 def test_streamed_answers_arrive_piece_by_piece_then_with_sources(assistant: Assistant, fake_llm, llm_settings) -> None:
@@ -247,7 +281,80 @@ def test_streamed_answers_arrive_piece_by_piece_then_with_sources(assistant: Ass
     results = list(h.ask_stream(streaming, STAFF, "2022年数字化扫描多少页", earlier, "问答"))
     partial, final = results[:-1], results[-1]
     assert [r.turn for r in partial] == [None, None, None]
-    assert partial[-1].history[-1]["content"].startswith("2022年完成数字化扫描8600页[1]")
+    assert partial[-1].history[-1]["content"].startswith("2022年完成数字化扫描8600页\\[1\\]")
     assert final.turn is not None and final.turn.answer.generated_by == "test-model"
     assert "8600" in final.sources and final.choices
     assert h.conversation(final.history)[-1][0] == "2022年数字化扫描多少页"
+
+
+# ---- the security round (issue 18) -------------------------------------------------------------
+
+LEVELS_CSV = (
+    "档号,题名,年度,开放状态,密级\n"
+    "38-2-0001,关于招工的通知,1975,开放,\n"
+    "38-2-0002,关于转正定级的请示,1978,控制使用,\n"
+    "38-2-0003,关于人员调配的批复,1979,开放,机密\n"
+)
+
+
+@pytest.fixture(scope="module")
+def three_levels(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An index with one catalogue row at each access level (开放, 控制使用, 机密)."""
+    root = tmp_path_factory.mktemp("levels")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "目录.csv").write_bytes(LEVELS_CSV.encode("gbk"))
+    built = build_assistant(load_settings(index_dir=root / "index"))
+    assert built.ingest([root / "corpus"]).ok
+    return built
+
+
+def test_the_status_line_counts_only_what_the_user_may_see(three_levels: Assistant) -> None:
+    """Finding 8: index-wide counts told a reader how much is restricted."""
+    reader = h.status_line(three_levels, READER)
+    assert not any(ch.isdigit() for ch in reader)  # no counts at all for readers
+    assert "嵌入模型" not in reader and three_levels.status().embedding_model not in reader  # no jargon
+    assert "目录条目 2 条" in h.status_line(three_levels, STAFF)  # 开放 and 控制使用, not the 机密 row
+    assert "目录条目 3 条" in h.status_line(three_levels, Principal("管理员", Role.ADMIN))
+
+
+HOSTILE = [
+    "![x](http://127.0.0.1:9/leak.png)",
+    '<img src=x onerror="window.__xss=1">',
+    "见 http://evil.example.com/a 或 www.evil.cn 或 a@b.cn",
+    "[点此](javascript:alert(1)) **粗体** $$x$$ `code` <http://a.b>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_record_text_becomes_markdown_that_shows_as_text(text: str) -> None:
+    """Finding 17 (the browser test shows the rendering; here the escaping round-trips)."""
+    escaped = markdown_text(text)
+    assert plain_text(escaped) == text
+    assert "http://" not in escaped and "www." not in escaped and "@" not in escaped.replace("\\@", "")
+    for mark in "[]()<>!*`$":
+        assert text.count(mark) == escaped.count("\\" + mark)
+
+
+def test_an_export_with_control_characters_is_written_whole(assistant: Assistant, session_files: SessionFiles) -> None:
+    """Finding 19: python-docx refused \\x00, \\x0b, \\x1b… and left the Markdown half of the export behind."""
+    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "问答")
+    answer = result.turn.answer
+    dirty = h.Turn(
+        STAFF.name,
+        "ask",
+        replace(
+            answer,
+            question="扫描\x0b多少页\x00",
+            answer=answer.answer + "\x1b[31m\x0c\ufffe",
+            citations=[replace(c, text=c.text + "\x00\x08") for c in answer.citations],
+            warnings=["\x1b注意"],
+        ),
+    )
+    links = h.export(STAFF, dirty, session_files, "session-2")
+    paths = [session_files.find("session-2", link.url.split("/")[1], unquote(link.url.split("/")[2])) for link in links]
+    assert sorted(p.suffix for p in paths) == [".docx", ".md"] and len(list(paths[0].parent.iterdir())) == 2
+    text = "\n".join(p.text for p in Document(str(next(p for p in paths if p.suffix == ".docx"))).paragraphs)
+    markdown = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
+    for written in (text, markdown):
+        assert "8600" in written and "扫描多少页" in written
+        assert not any(ch in written for ch in "\x00\x08\x0b\x0c\x1b\ufffe")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -163,12 +162,57 @@ def test_users_cli_errors_are_one_sentence(cli: typer.Typer, tmp_path: Path) -> 
     assert UserStore(index / "users.json").verify("y", "pass-word-2")
 
 
-def test_repeated_failed_logins_lock_the_name_out(tmp_path: Path) -> None:
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_throttle_counts_per_address_and_per_name() -> None:
     from assistant.users import LoginThrottle
 
-    store = UserStore(tmp_path / "users.json", LoginThrottle(attempts=3, window=0.5))
-    store.add_user("clerk", "right-password", Role.STAFF)
-    assert [store.verify("clerk", "wrong") for _ in range(3)] == [False, False, False]
-    assert store.verify("clerk", "right-password") is False  # locked, even with the right password
-    time.sleep(0.6)
-    assert store.verify("clerk", "right-password") is True
+    clock = Clock()
+    throttle = LoginThrottle(per_address=3, per_name=2, window=60, clock=clock)
+    assert [throttle.begin("10.0.0.1", f"name{n}") for n in range(3)] == [True, True, True]
+    assert throttle.begin("10.0.0.1", "anyone") is False  # this address is over its limit
+    assert throttle.refusal("10.0.0.1", "anyone") == "address"
+    assert throttle.begin("10.0.0.2", "anyone") is True  # another address is not
+
+    throttle.begin("10.0.0.3", "admin"), throttle.begin("10.0.0.4", "admin")  # two strangers, one guess each
+    assert throttle.begin("10.0.0.5", "admin") is False and throttle.refusal("10.0.0.5", "admin") == "name"
+    clock.now += 61
+    assert throttle.refusal("10.0.0.5", "admin") is None and throttle.begin("10.0.0.1", "x")  # the window passed
+
+
+def test_a_name_under_attack_still_opens_from_where_it_logged_in_before() -> None:
+    from assistant.users import LoginThrottle
+
+    throttle = LoginThrottle(per_address=10, per_name=2, window=60, clock=Clock())
+    assert throttle.begin("192.168.1.10", "admin")
+    throttle.succeeded("192.168.1.10", "admin")  # the admin's own desk
+    for n in range(5):
+        throttle.begin(f"10.9.9.{n}", "admin")  # strangers guessing
+    assert throttle.refusal("10.9.9.99", "admin") == "name"
+    assert throttle.begin("192.168.1.10", "admin") is True  # never locked out of their own desk
+
+
+def test_attempts_count_from_the_moment_they_begin() -> None:
+    """Guesses sent all at once cannot slip past the limit while the first are still being hashed."""
+    from assistant.users import LoginThrottle
+
+    throttle = LoginThrottle(per_address=5, per_name=100, window=60, clock=Clock())
+    started = [throttle.begin("10.0.0.1", f"n{n}") for n in range(50)]
+    assert started.count(True) == 5
+
+
+def test_a_stranger_trying_random_names_does_not_grow_the_throttle_for_ever() -> None:
+    from assistant.users import LoginThrottle
+
+    clock = Clock()
+    throttle = LoginThrottle(per_address=10**9, per_name=5, window=1, clock=clock)
+    for n in range(50_000):
+        throttle.begin(f"10.0.{n % 250}.{n % 199}", f"random-{n}")
+        clock.now += 0.001  # 1,000 guesses a second, each failure counted for one second
+    assert len(throttle._by_name) <= 11_000  # aged-out names are forgotten, not kept for ever

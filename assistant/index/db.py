@@ -420,6 +420,16 @@ def count_chunks(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
 
+def visible_stats(conn: sqlite3.Connection, max_level: int) -> dict[str, int]:
+    """Sources, chunks and catalogue rows a principal of clearance `max_level` may see: a source
+    counts when at least one of its chunks is visible (the status line, never index-wide counts)."""
+    sources, chunks = conn.execute(
+        "SELECT count(DISTINCT source_id), count(*) FROM chunks WHERE access_level <= ?", (max_level,)
+    ).fetchone()
+    rows = conn.execute("SELECT count(*) FROM catalogue WHERE access_level <= ?", (max_level,)).fetchone()[0]
+    return {"sources": sources, "chunks": chunks, "catalogue_rows": rows}
+
+
 def stats(conn: sqlite3.Connection) -> dict[str, int]:
     one = conn.execute
     return {

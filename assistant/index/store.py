@@ -1,16 +1,23 @@
-"""Opening the index: SQLite and Chroma side by side, checked against the embedding model."""
+"""Opening the index: SQLite and Chroma side by side, checked against the embedding model.
+
+An index folder that cannot be written (read-only, full disk, no permission) is one sentence
+(`StorageError`) naming the folder and what to check, not a traceback from SQLite or Chroma.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
+import chromadb.errors
 
 from assistant import audit
-from assistant.errors import IndexMismatchError
+from assistant.errors import IndexMismatchError, storage_error
 from assistant.index import db, vectors
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
@@ -37,6 +44,16 @@ class Index:
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     embedder = embedder or load_embedder(settings)
+    try:
+        return _open(settings, embedder)
+    except (sqlite3.Error, OSError, chromadb.errors.ChromaError) as exc:
+        problem = _unwritable(settings.index_dir)
+        if problem is None and not _looks_like_storage(exc):
+            raise
+        raise storage_error(problem or exc, f"无法打开索引目录 {settings.index_dir}") from exc
+
+
+def _open(settings: Settings, embedder: Embedder) -> Index:
     index = Index(
         db_path=settings.index_dir / "assistant.sqlite3",
         collection=vectors.open_collection(
@@ -51,6 +68,32 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     _check_or_record(index.conn, "embedding_model", embedder.name, settings)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
+
+
+def _unwritable(folder: Path) -> OSError | None:
+    """The error a small write in `folder` meets (read-only, full, no permission), or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+    except OSError as exc:
+        return exc
+    try:
+        os.write(fd, b"x" * 4096)
+        os.fsync(fd)
+    except OSError as exc:
+        return exc
+    finally:
+        os.close(fd)
+        os.unlink(name)
+    return None
+
+
+def _looks_like_storage(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(
+        word in text
+        for word in ("readonly", "read-only", "disk is full", "unable to open", "no space", "disk i/o error")
+    )
 
 
 def _check_or_record(conn: sqlite3.Connection, key: str, value: str, settings: Settings) -> None:

@@ -1,14 +1,15 @@
 """The Gradio app: layout and event wiring only; what each event does lives in `handlers`.
 
-    demo = build_app(assistant, users)
-    serve(demo, users, settings)
+    web = build_app(assistant, users)
+    serve(web)
 
 Every event resolves the caller's role on the server from `gr.Request.username` (set by Gradio's
 login, checked against the users file) and passes it to the handler; nothing the browser sends
 can choose a role. Errors reach the user as one sentence (`gr.Error`), never a traceback.
-`serve` puts `guard.Guard` in front of Gradio's routes: sessions end after
-`settings.session_idle_minutes` idle or `settings.session_max_hours` in all, exported files go
-only to the user who exported them, and only staff may upload.
+`serve` puts `guard.Guard` in front of Gradio's routes: logins are throttled, sessions end after
+`settings.session_idle_minutes` idle or `settings.session_max_hours` in all, exports and page
+images go only to the login session they were made for, only staff may upload, and every
+response carries security headers. `WebApp` holds what the events and the guard share.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-from gradio.utils import get_upload_folder
 
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import upload_suffixes
@@ -28,8 +28,9 @@ from assistant.models import Principal
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.ui import handlers as h
-from assistant.ui.guard import Sessions, guard
-from assistant.users import UserStore
+from assistant.ui.files import SessionFiles, Uploads
+from assistant.ui.guard import Sessions, guard, login_check, session_of
+from assistant.users import LoginThrottle, UserStore
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +56,28 @@ def _friendly() -> Iterator[None]:
         raise gr.Error(_UNEXPECTED, title="出错了", print_exception=False) from None
 
 
-def exports_root() -> Path:
-    """Where exports are written, one folder per user (`handlers.export_folder`).
+@dataclass
+class WebApp:
+    """The Gradio app and the per-session state its events and the guard share."""
 
-    Inside Gradio's own file cache on purpose: Gradio serves a returned file from there in place,
-    while a file anywhere else is copied into the cache under a content hash, where the guard
-    could no longer tell whose it is."""
-    return Path(get_upload_folder()) / "archive-assistant-exports"
+    demo: gr.Blocks
+    users: UserStore
+    settings: Settings
+    sessions: Sessions
+    files: SessionFiles
+    uploads: Uploads
 
 
-def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
-    uploads_dir = assistant.settings.index_dir / "uploads"
-    exports = exports_root()
+def build_app(assistant: Assistant, users: UserStore) -> WebApp:
+    settings = assistant.settings
+    uploads_dir = settings.index_dir / "uploads"
+    keep = settings.session_files_minutes * 60
+    files, uploads = SessionFiles(keep), Uploads(keep)
+    sessions = Sessions(
+        idle=settings.session_idle_minutes * 60,
+        lifetime=settings.session_max_hours * 3600,
+        on_end=[files.end, uploads.end],
+    )
 
     def principal(request: gr.Request) -> Principal:
         return h.principal_for(users, getattr(request, "username", None))
@@ -90,6 +101,7 @@ def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
                 )
                 chatbot = gr.Chatbot(
                     label="对话",
+                    latex_delimiters=[],
                     height=420,
                     feedback_options=None,
                     buttons=["copy", "copy_all"],
@@ -109,20 +121,13 @@ def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
                     kinds = gr.CheckboxGroup(h.KIND_CHOICES, label="文档类型（不选即全部）", elem_id="kinds")
                 with gr.Row():
                     export_button = gr.Button("导出上一条回答（DOCX 和 Markdown）", elem_id="export")
-                    exported = gr.File(label="导出文件", file_count="multiple", interactive=False, elem_id="exported")
+                    exported = gr.Markdown(label="导出文件", elem_id="exported", latex_delimiters=[])
             with gr.Column(scale=2):
                 gr.Markdown("### 出处")
-                sources = gr.Markdown(h.render_sources(None), elem_id="sources")
+                sources = gr.Markdown(h.render_sources(None), elem_id="sources", latex_delimiters=[])
                 pick = gr.Radio([], label="查看出处原页", elem_id="pick")
-                page = gr.Image(
-                    label="原文页面",
-                    type="pil",
-                    format="png",
-                    interactive=False,
-                    elem_id="page",
-                    buttons=["fullscreen"],
-                )
-                caption = gr.Markdown(elem_id="page-caption")
+                page = gr.Markdown(label="原文页面", elem_id="page", latex_delimiters=[])
+                caption = gr.Markdown(elem_id="page-caption", latex_delimiters=[])
 
         with gr.Column(visible=False, elem_id="upload-panel") as upload_panel:
             gr.Markdown("### 上传并导入文件（馆员、管理员）")
@@ -134,12 +139,12 @@ def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
                 elem_id="upload-files",
             )
             upload_button = gr.Button("上传并导入", variant="primary", elem_id="upload")
-            upload_result = gr.Markdown(elem_id="upload-result")
+            upload_result = gr.Markdown(elem_id="upload-result", latex_delimiters=[])
 
         def on_load(request: gr.Request):
             with _friendly():
                 me = principal(request)
-                return h.welcome(me), h.status_line(assistant), gr.update(visible=h.can_upload(me))
+                return h.welcome(me), h.status_line(assistant, me), gr.update(visible=h.can_upload(me))
 
         def on_ask(text, history, mode_label, fonds_, from_, to_, kinds_, figures_, request: gr.Request):
             with _friendly():
@@ -149,33 +154,29 @@ def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
                 )
                 for result in results:
                     if result.turn is None:  # still streaming: only the chat changes
-                        yield result.history, "", gr.update(), result.sources, gr.update(), None, "", None
+                        yield result.history, "", gr.update(), result.sources, gr.update(), "", "", ""
                         continue
                     choices = gr.update(choices=result.choices, value=None)
-                    yield result.history, "", result.turn, result.sources, choices, None, "", None
+                    yield result.history, "", result.turn, result.sources, choices, "", "", ""
 
         def on_pick(last, choice, request: gr.Request):
             with _friendly():
                 view = h.show_page(assistant, principal(request), last, choice)
-            return view.image, view.caption
+                link = h.page_image(view, files, session_of(request))
+            return h.image_markdown(link, "原文页面"), view.caption
 
         def on_export(last, request: gr.Request):
             with _friendly():
-                return h.export(principal(request), last, exports)
+                return h.links_markdown(h.export(principal(request), last, files, session_of(request)))
 
-        def on_upload(files, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio's injection idiom
+        def on_upload(chosen, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio's injection idiom
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"正在导入 {name}" if name else "导入完成", unit="个文件")
 
-            try:
-                with _friendly():
-                    result = h.upload(assistant, principal(request), files, uploads_dir, report)
-            finally:
-                # Gradio keeps an upload in its file cache, where any logged-in user knowing the
-                # path could fetch it; the index has its own copy now (or refused it).
-                for file in files or []:
-                    Path(file).unlink(missing_ok=True)
-            return result.message, h.status_line(assistant), None
+            with _friendly():
+                me = principal(request)
+                result = h.upload(assistant, me, chosen, uploads_dir, uploads, session_of(request), report)
+                return result.message, h.status_line(assistant, me), None
 
         demo.load(on_load, outputs=[who, status, upload_panel], **_PRIVATE)
         ask_inputs = [question, chatbot, mode, fonds, year_from, year_to, kinds, figures]
@@ -194,22 +195,26 @@ def build_app(assistant: Assistant, users: UserStore) -> gr.Blocks:
             concurrency_id="ingest",
             **_PRIVATE,
         )
-    return demo
+    return WebApp(demo, users, settings, sessions, files, uploads)
 
 
-def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thread_lock: bool = False) -> Sessions:
+def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
     """Queue and launch behind the login and the guard on settings.host:port; the index is never
-    served as a file. Blocks until the server stops unless `prevent_thread_lock`; returns the
-    sessions the guard keeps (tests look into them)."""
-    sessions = Sessions(idle=settings.session_idle_minutes * 60, lifetime=settings.session_max_hours * 3600)
+    served as a file. Blocks until the server stops unless `prevent_thread_lock`."""
+    settings, users = web.settings, web.users
+    throttle = LoginThrottle(
+        per_address=settings.login_failures_per_address,
+        per_name=settings.login_failures_per_name,
+        window=settings.login_window_minutes * 60,
+    )
     # Through the FastAPI constructor: the only way in before the server starts handling requests
     # (Starlette refuses `add_middleware` once it has), and `launch` keeps blocking as before.
-    middleware = guard(sessions, exports_root(), lambda name: h.may_upload(users, name))
-    demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(
+    middleware = guard(web.sessions, lambda name: h.may_upload(users, name), web.files, web.uploads, throttle)
+    web.demo.queue(default_concurrency_limit=CONCURRENCY)
+    web.demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=users.verify,
+        auth=login_check(users),
         auth_message=AUTH_MESSAGE,
         share=False,
         inbrowser=False,
@@ -226,4 +231,3 @@ def serve(demo: gr.Blocks, users: UserStore, settings: Settings, *, prevent_thre
         prevent_thread_lock=prevent_thread_lock,
         app_kwargs={"middleware": [middleware]},
     )
-    return sessions
