@@ -103,6 +103,7 @@ class Assistant:
         into a standalone question before retrieval.
         """
         started = time.perf_counter()
+        asked = question  # as typed: the audit log records it so
         question = self._checked(question)
         filters = filters or Filters()
         k = k or self.settings.top_k
@@ -132,7 +133,7 @@ class Assistant:
             if answer is not extractive:  # generated: retrieval time is the extractive answer's
                 answer.timings_ms["retrieve"] = extractive.timings_ms.get("retrieve", 0.0)
         assert answer is not None
-        answer.question = question
+        answer.question = asked
         answer.warnings[:0] = warnings
         total = (time.perf_counter() - started) * 1000
         answer.timings_ms["total"] = total
