@@ -343,6 +343,8 @@ def _figure_problem(
         return years, "topic"
     if problem := _year_problem(question, years, sentence):
         return years, problem
+    if is_row(sentence):  # the cell was chosen by its headers (目标值 or 完成值) already
+        return years, None
     if states_target(sentence, clause, chunk.section, chunk.published) != question.wants_target:
         return years, "tense"
     return years, None
