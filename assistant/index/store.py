@@ -35,7 +35,14 @@ class Index:
         return conn
 
 
-def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+MODEL_KEY = "embedding_model"  # meta: the model whose vectors the index holds
+REINDEX_KEY = "reindex_target"  # meta: the model a `reindex` that has not finished is moving to
+
+
+def open_index(settings: Settings, embedder: Embedder | None = None, *, reindexing: bool = False) -> Index:
+    """The index the settings name, its vectors those of `embedder` (by default the configured
+    model, or its fallback). `reindexing` opens it even though the index holds another model's
+    vectors: `reindex` is what then replaces them."""
     embedder = embedder or load_embedder(settings)
     index = Index(
         db_path=settings.index_dir / "assistant.sqlite3",
@@ -48,9 +55,25 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
         settings=settings,
     )
     audit.create(index.conn)
-    _check_or_record(index.conn, "embedding_model", embedder.name, settings)
+    if not reindexing:
+        _check_model(index.conn, embedder.name, settings)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
+
+
+def _check_model(conn: sqlite3.Connection, name: str, settings: Settings) -> None:
+    stored = db.get_meta(conn, MODEL_KEY)
+    if stored is None or db.count_chunks(conn) == 0:
+        db.set_meta(conn, MODEL_KEY, name)
+        return
+    if stored != name:
+        unfinished = "（上次的重建尚未完成，会接着进行）" if db.get_meta(conn, REINDEX_KEY) == name else ""
+        raise IndexMismatchError(
+            f"索引 {settings.index_dir} 的向量是用嵌入模型 {stored} 计算的，当前使用的是 {name}，两者不能混用。"
+            f"请运行 archive-assistant --index-dir {settings.index_dir} reindex，用当前模型重新计算向量"
+            f"（只读索引里已有的文本，不必重新导入文件）{unfinished}；"
+            f"或改回原来的模型（ARCHIVE_ASSISTANT_EMBEDDING_MODEL）。"
+        )
 
 
 def _check_or_record(conn: sqlite3.Connection, key: str, value: str, settings: Settings) -> None:
