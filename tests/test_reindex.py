@@ -27,7 +27,7 @@ from assistant.index.reindex import BATCH, reindex
 from assistant.index.store import MODEL_KEY, REINDEX_KEY
 from assistant.service import build_assistant
 
-ROWS = 3 * BATCH + 40  # four batches: a kill after the first leaves the run well inside its writes
+ROWS = 2 * BATCH + 40  # three batches: a kill after the first leaves the run inside its writes
 
 
 def _corpus(folder: Path) -> Path:
