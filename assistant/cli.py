@@ -1,4 +1,4 @@
-"""The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|chat`.
+"""The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|reindex|chat`.
 
 Every command builds settings here, at the edge, and calls the Assistant API. Expected failures
 (`AssistantError`) become one sentence on stderr and exit status 1; a command line that cannot
@@ -237,6 +237,19 @@ def doctor_command(
         typer.secho(f"✗ {line}", fg=typer.colors.RED)
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("reindex")
+@friendly_errors
+def reindex_command(ctx: typer.Context) -> None:
+    """用当前嵌入模型重新计算索引的全部向量（读索引里的文本，不重读源文件；中断后再运行会接着做）。"""
+    from assistant.index.reindex import reindex
+
+    report = reindex(_settings(ctx))
+    for line in report.lines():
+        typer.echo(line)
+    if report.fallback_warning:
+        typer.secho(f"⚠ {report.fallback_warning}", err=True, fg=typer.colors.YELLOW)
 
 
 audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)

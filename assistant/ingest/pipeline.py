@@ -236,7 +236,7 @@ def _size(path: Path) -> int:
 
 def _write_batch(index: Index, batch: list[_Ready]) -> list[FileResult]:
     """Embed the batch's chunks in one go, then store each file on its own."""
-    embeddings = _embed(index, [c for ready in batch for c in ready.parsed.chunks])
+    embeddings = embed_chunks(index, [c for ready in batch for c in ready.parsed.chunks])
     results: list[FileResult] = []
     start = 0
     for ready in batch:
@@ -295,7 +295,7 @@ def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
     )
 
 
-def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
+def embed_chunks(index: Index, chunks: list[Chunk]) -> list[list[float]]:
     """Vectors in chunk order. Catalogue titles (short, even) and passages (longer, mixed) are
     embedded apart, each with the batch size that suits it (docs/benchmarks/ingest.md)."""
     settings = index.settings
