@@ -76,6 +76,7 @@ def candidates(
         return []
     required = required_terms(question, weights)
     head = head_term(question, unseen) if question.kind in _HEADED else None
+    modifier = head_modifier(question, head, unseen)
     found: list[Candidate] = []
     for rank, hit in enumerate(hits[:depth]):
         chunk = hit.chunk
@@ -92,6 +93,8 @@ def candidates(
                 continue
             problem = _topic_problem(required, weights, f"{lowered} {context.lower()}")
             if problem is None and head and not present(head, f"{lowered} {header}", loosely=False):
+                problem = "topic"
+            if problem is None and modifier and not present(modifier, f"{lowered} {header}"):
                 problem = "topic"
             answer, clause = "", sentence
             if problem is None:
@@ -244,6 +247,21 @@ def head_term(question: Question, unseen: frozenset[str]) -> str | None:
         and not any(t in e for e in question.entities)
     ]
     return words[-1] if words else None
+
+
+def head_modifier(question: Question, head: str | None, unseen: frozenset[str]) -> str | None:
+    """The word just before the head in the question, when it narrows it: 扫描 in 扫描单价,
+    消费 in 人均消费支出. A sentence must have it somewhere, if not next to the head."""
+    if not head:
+        return None
+    pairs = [(w.lower(), f) for w, f in tagged(question.text)]
+    at = max((i for i, (w, _) in enumerate(pairs) if w == head), default=-1)
+    if at <= 0 or not pairs[at][1].startswith(("n", "vn")):
+        return None  # only a noun is narrowed by the word before it (扫描单价, not 应该控制)
+    before = pairs[at - 1][0]
+    if len(before) < 2 or before in _FRAME or before in unseen or re.fullmatch(r"[\d.]+", before):
+        return None
+    return None if any(before in e for e in question.entities) else before
 
 
 def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str) -> bool:

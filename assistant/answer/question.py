@@ -81,7 +81,10 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"率|比例|比重|百分比|百分之|占比|增幅|降幅|增速|几成|%|％")),
     (
         "money",
-        re.compile(r"万元|亿元|多少钱|金额|经费|支出|收入|费用|资金|投资|预算|决算|拨款|资产|产值|生产总值|GDP", re.I),
+        re.compile(
+            r"万元|亿元|多少钱|多少元|几元|金额|经费|支出|收入|费用|资金|投资|预算|决算|拨款|资产|产值|生产总值|GDP",
+            re.I,
+        ),
     ),
     ("area", re.compile(r"面积|占地|多少平方")),
     ("data", re.compile(r"容量|数据量|存储|TB|GB", re.I)),
