@@ -19,6 +19,7 @@ from typing import Literal
 
 from assistant.codes import clean_code_text, fonds_key
 from assistant.index.lexical import terms
+from assistant.text.years import remove_years, year_span
 
 Intent = Literal["lookup", "count", "list"]
 
@@ -28,10 +29,6 @@ _FONDS_PATTERNS = (
     re.compile(r"第\s*([A-Z]?\d{1,4})\s*(?:号)?全宗"),
     re.compile(r"(?<![\w-])([A-Z]\d{3})(?![\w-])"),
 )
-_DECADES = {"五十": 1950, "六十": 1960, "七十": 1970, "八十": 1980, "九十": 1990}
-_DECADE = re.compile(r"(?:(19|20)?([5-9]0)|(五十|六十|七十|八十|九十))年代")
-_YEAR_SPAN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:[-—–~～至到])\s*((?:19|20)\d{2})")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _COUNT = re.compile(r"(?:多少|几)\s*(?:个)?\s*(?:卷|件|份|条|盒|册)|数量|总数|共有多少|有多少(?:档案|案卷|文件|条目)")
 _LIST = re.compile(
     r"有哪些|哪些(?:档案|案卷|文件|卷|件)|列出|列举|清单|目录中.*(?:关于|有关)|在哪个档号|哪个档号|哪一卷|档号是(?:什么|多少)"
@@ -78,7 +75,7 @@ def parse_question(question: str) -> CatalogueQuery | None:
     """The catalogue query a question asks, or None when it is not a catalogue question."""
     text = clean_code_text(question)
     fonds = _fonds_in(text)
-    year_from, year_to = _year_span(text)
+    year_from, year_to = year_span(text)
     if _COUNT.search(text):
         intent: Intent = "count"
     elif _LIST.search(text) and _CATALOGUE_NOUN.search(text):
@@ -151,23 +148,8 @@ def _fonds_in(text: str) -> str | None:
     return None
 
 
-def _year_span(text: str) -> tuple[int | None, int | None]:
-    if match := _YEAR_SPAN.search(text):
-        low, high = sorted((int(match.group(1)), int(match.group(2))))
-        return low, high
-    if match := _DECADE.search(text):
-        start = _DECADES[match.group(3)] if match.group(3) else int((match.group(1) or "19") + match.group(2))
-        return start, start + 9
-    years = [int(y) for y in _YEAR.findall(text)]
-    if years:
-        return min(years), max(years)
-    return None, None
-
-
 def _keywords(text: str, fonds: str | None) -> tuple[str, ...]:
-    text = _YEAR_SPAN.sub(" ", text)
-    text = _DECADE.sub(" ", text)
-    text = _YEAR.sub(" ", text)
+    text = remove_years(text)
     if fonds:
         text = text.replace(fonds, " ")
     text = _COUNT.sub(" ", _LIST.sub(" ", text))
