@@ -273,6 +273,7 @@ def chat_command(
     assistant = _assistant(_settings(ctx))
     typer.echo(assistant.status().summary())
     principal = Principal(name="terminal", role=role)
+    history: list[tuple[str, str]] = []  # with a model, a follow-up (“那2021年呢？”) is read with these
     while True:
         try:
             question = input("问> ").strip()
@@ -285,7 +286,9 @@ def chat_command(
             continue
         if not question:
             break
-        typer.echo(render_answer(assistant.ask(question, principal)))
+        answer = assistant.ask(question, principal, history=history)
+        history.append((question, answer.answer))
+        typer.echo(render_answer(answer))
 
 
 def main() -> None:

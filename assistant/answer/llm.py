@@ -79,7 +79,7 @@ def stream_answer(
     variables = {"question": question.strip(), "context": format_context(hits)}
     if mode == "draft":
         variables["figures"] = figures.strip() or "无"
-    messages = load_prompt(mode, prompts_dir).format_messages(**variables)
+    messages = load_prompt(mode, prompts_dir or settings.prompts_dir).format_messages(**variables)
     return _stream_text(settings, build_chat_model(settings), messages)
 
 
@@ -96,7 +96,7 @@ def condense_question(
     """
     if not history:
         return question
-    prompt = load_prompt("condense", prompts_dir)
+    prompt = load_prompt("condense", prompts_dir or settings.prompts_dir)
     messages = prompt.format_messages(history=_format_history(history), question=question.strip())
     text = _invoke_text(settings, build_chat_model(settings), messages)
     # Models like to wrap the line in quotes or prefix it despite the instructions.
