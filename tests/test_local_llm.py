@@ -82,7 +82,8 @@ def _shown_figures_outside_citations(sample: Assistant, answer: dict) -> list[st
 def test_the_test_model_is_assembled_and_verified(model_path: Path) -> None:
     expected = PACKAGED_MODELS[MODEL]
     assert model_path.stat().st_size == expected.size == 491_400_064
-    assert model_path.read_bytes()[:4] == b"GGUF"
+    with model_path.open("rb") as model:
+        assert model.read(4) == b"GGUF"
     assert ROOT not in model_path.parents  # cached outside the repository, kept between runs
 
 
@@ -100,9 +101,8 @@ def test_parts_with_a_wrong_hash_are_refused(tmp_path: Path) -> None:
         assemble(parts, target, 100, good)
     assert not target.exists() and list(target.parent.iterdir()) == []  # nothing half-written is left
     assert assemble(parts, target, 128, good) == target and target.stat().st_size == 128
-    target.write_bytes(b"GGUF" + b"\2" * 124)  # changed in place: hashed again and refused
-    with pytest.raises(ConfigError, match="校验值"):
-        assemble([tmp_path / "missing.bin"], target, 128, good)
+    target.write_bytes(b"GGUF" + b"\2" * 124)  # changed in place: hashed again, found wrong, rebuilt
+    assert assemble(parts, target, 128, good).read_bytes() == parts[0].read_bytes() + parts[1].read_bytes()
 
 
 def test_a_file_that_is_not_a_model_is_a_config_error(tmp_path: Path) -> None:
@@ -135,23 +135,30 @@ def test_figure_question_is_answered_from_the_right_year_and_cited_and_the_serve
 
 
 def test_a_follow_up_is_condensed_in_chat(sample_assistant: Assistant, model_server: LocalModelServer) -> None:
+    """The 0.5B model repeats the previous question instead of condensing; the check in
+    `condense_question` catches that and asks the previous question of the year named."""
     out = _cli(
         sample_assistant, ["chat"], _remote(model_server), stdin="2022年全年接待了多少查档人次\n那2021年呢？\n\n"
     )
-    first, follow_up = out.split("问：")[1:3] if "问：" in out else out.split("问> ")[1:3]
-    assert "1190" in first
-    assert "2021年度部门整体支出绩效评价报告.pdf，第3页" in follow_up and "1190" not in follow_up
+    first, follow_up = out.split("问> ")[1:3]
+    assert "1190人次" in first and "2022年度部门整体支出绩效评价报告.pdf，第3页" in first
+    assert "1284人次" in follow_up and "2021年度部门整体支出绩效评价报告.pdf，第3页" in follow_up
+    assert "1190" not in follow_up
 
 
-def test_draft_mode_drafts_from_earlier_years_and_shows_no_figure_without_a_source(
-    sample_assistant: Assistant, model_server: LocalModelServer
-) -> None:
+def test_draft_mode_never_shows_unchecked_text(sample_assistant: Assistant, model_server: LocalModelServer) -> None:
+    """Asked to draft from nine passages, the 0.5B model declines (or, told it may not, copies the
+    material back with its years changed): the evidence pack of earlier years is shown instead."""
     question = "起草2024年度部门整体支出绩效评价报告“七、存在的主要问题”"
     out = _cli(sample_assistant, ["ask", "--json", "--mode", "draft", question], _remote(model_server))
     draft = json.loads(out)
     assert draft["status"] == "answered" and draft["citations"]
     assert {c["source"][:4] for c in draft["citations"]} <= {"2021", "2022", "2023"}
+    assert "=====资料" not in draft["answer"]
     assert _shown_figures_outside_citations(sample_assistant, draft) == []
+    if draft["generated_by"] == "extractive":
+        assert draft["answer"].startswith("以下是往年报告中“存在的主要问题”一节的原文")
+        assert any(w.startswith("自动生成的回答未采用") for w in draft["warnings"])
 
 
 # prompts/ in an installed (non-editable) copy

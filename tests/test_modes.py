@@ -215,3 +215,13 @@ def test_doctor_reports_an_unreachable_model(llm_settings: Settings, fake_llm: F
     fake_llm.stop()
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 1 and "✗" in result.output and "Traceback" not in result.output
+
+
+def test_the_material_copied_back_is_not_shown(llm_settings: Settings, fake_llm: FakeLLMServer, corpus: Path) -> None:
+    assistant = _built(llm_settings, corpus)
+    fake_llm.script(
+        "=====资料开始=====\n[1] 出处：2024年度部门整体支出绩效评价报告.pdf｜第3页\n2024年档案数字化进度偏慢。"
+    )
+    answer = assistant.ask("起草2024年度报告“七、存在的主要问题”", STAFF, mode="draft")
+    assert answer.generated_by == "extractive" and answer.answer.startswith("以下是往年报告中")
+    assert any("照抄" in w for w in answer.warnings)

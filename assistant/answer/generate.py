@@ -5,6 +5,7 @@ extractive answer (which the service computed first, from the same chunks) is sh
 warning saying why the generated one was not used. Small models on a CPU fail in all these ways:
 
 - it refuses although the extractive answerer found checked evidence;
+- it copies the material block back instead of answering (small models do, editing its years);
 - it writes no citation at all, even after its sentences are matched to the chunks
   (`grounding.attach_citations`: small models rarely write [n]);
 - a sentence states a figure of another year or another entity than the one asked (ask mode);
@@ -25,6 +26,7 @@ traceback, never an empty answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from assistant.answer.citations import citation_of
@@ -130,6 +132,8 @@ def _reason_to_refuse(
     figures: str,
 ) -> str | None:
     """Why the model's text must not be shown as the answer, or None."""
+    if _ECHO.search(text):
+        return "它照抄了提供给它的资料格式，而不是作答"
     asked = analyse(question, current_year=settings.current_year()) if mode == "ask" else None
     if asked and (off := off_question(asked, text, hits)):
         sentence, problem = off[0]
@@ -140,11 +144,15 @@ def _reason_to_refuse(
     if unsupported:
         return "其中的数字" + "、".join(unsupported) + "在所引资料中找不到"
     if asked and asked.kind in _CHECKED_KINDS and extractive.status == "answered":
-        missing = missing_figures(extractive.first_sentence, text)
+        missing = missing_figures(extractive.first_sentence, text, question)
         if missing:
             return "它没有给出原文中核对过的" + "、".join(missing)
     return None
 
+
+# The material block as the model was shown it (grounding.format_context): copied back, with
+# titles and years edited to fit the question, it would pass the figure checks.
+_ECHO = re.compile(r"={3,}\s*资料(?:开始|结束)|^\s*\[\d+\]\s*出处：|^标题：", re.MULTILINE)
 
 # How extractive.render marks an answer that is not one figure: a part of the question the holdings
 # do not answer, and another document giving another figure for the same year.

@@ -198,25 +198,30 @@ _UNIT = re.compile(
 )
 
 
-def missing_figures(expected: str, text: str) -> list[str]:
+def missing_figures(expected: str, text: str, question: str = "") -> list[str]:
     """Figures of `expected` (the answer the extractive answerer checked) that `text` does not
     state with the same unit. Years are not counted: an answer need not repeat the year asked.
+    When some of them have the unit the question asks for (多少卷), only those are required.
 
     >>> missing_figures("2023年人员经费204.68万元", "人员经费为21.26万元[1]。")
     ['204.68万元']
     >>> missing_figures("2023年扫描254607页", "254607[1]")
     ['254607页']
+    >>> missing_figures("共完成1073卷、150件档案的数字化", "完成1073卷[1]", "完成了多少卷？")
+    []
     """
     stated = _figures_with_units(_MARKER.sub("", _plain(normalise_markers(text))))
     plain = _plain(expected)
-    missing: dict[str, None] = {}
+    figures: list[tuple[str, str, str]] = []  # (as written, canonical number, unit)
     for match in _NUMBER.finditer(plain):
-        if _YEAR.match(plain, match.start()):
-            continue
-        unit = _UNIT.match(plain, match.end())
-        figure = (_canonical(match.group(0)), unit.group(1) if unit else "")
-        if figure not in stated and not (not figure[1] and any(n == figure[0] for n, _ in stated)):
-            missing[match.group(0) + figure[1]] = None
+        if not _YEAR.match(plain, match.start()):
+            unit = _UNIT.match(plain, match.end())
+            figures.append((match.group(0), _canonical(match.group(0)), unit.group(1) if unit else ""))
+    asked = [f for f in figures if f[2] and f[2] in question]
+    missing: dict[str, None] = {}
+    for written, number, unit in asked or figures:
+        if (number, unit) not in stated and not (not unit and any(n == number for n, _ in stated)):
+            missing[written + unit] = None
     return list(missing)
 
 
