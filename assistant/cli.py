@@ -83,10 +83,13 @@ def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     return load_settings(index_dir=ctx.obj["index_dir"], **overrides)
 
 
-def _assistant(settings: Settings):
+def _assistant(ctx: typer.Context, settings: Settings):
+    """The assistant for one command; a local model server it started stops when the command ends."""
     from assistant.service import build_assistant
 
-    return build_assistant(settings)
+    assistant = build_assistant(settings)
+    ctx.call_on_close(assistant.close)
+    return assistant
 
 
 @app.command("ingest")
@@ -96,7 +99,7 @@ def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="要导入的文件或目录")],
 ) -> None:
     """导入报告（PDF/DOCX/MD/TXT）和目录（CSV/XLSX），增量且可重复执行。"""
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(ctx, _settings(ctx))
     report = assistant.ingest(paths)
     for result in report.files:
         if result.status == "failed":
@@ -138,7 +141,7 @@ def ask_command(
     """提问：返回引用出处的回答，或“未找到依据”。"""
     if year_from is not None and year_to is not None and year_from > year_to:
         raise typer.BadParameter(f"起始年度 {year_from} 晚于截止年度 {year_to}", param_hint="--year-from")
-    assistant = _assistant(_settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
+    assistant = _assistant(ctx, _settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
     warning = assistant.status().embedding_warning
     if warning and not as_json:
         typer.secho(f"⚠ {warning}", err=True, fg=typer.colors.YELLOW)
@@ -192,7 +195,7 @@ def eval_command(
     from assistant.evaluate import evaluate, load_gold
 
     items = load_gold(gold)
-    report = evaluate(_assistant(_settings(ctx)), items)
+    report = evaluate(_assistant(ctx, _settings(ctx)), items)
     metrics = report.metrics()
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -228,7 +231,7 @@ def doctor_command(
     if fix:
         from assistant.index.repair import repair
 
-        for line in repair(_assistant(settings).index).lines():
+        for line in repair(_assistant(ctx, settings).index).lines():
             typer.echo(line)
     findings, problems = diagnose(settings)
     for line in findings:
@@ -283,9 +286,10 @@ def chat_command(
     role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
 ) -> None:
     """在终端里连续提问（空行或 Ctrl-D 退出）。"""
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(ctx, _settings(ctx))
     typer.echo(assistant.status().summary())
     principal = Principal(name="terminal", role=role)
+    history: list[tuple[str, str]] = []  # with a model, a follow-up (“那2021年呢？”) is read with these
     while True:
         try:
             question = input("问> ").strip()
@@ -298,7 +302,9 @@ def chat_command(
             continue
         if not question:
             break
-        typer.echo(render_answer(assistant.ask(question, principal)))
+        answer = assistant.ask(question, principal, history=history)
+        history.append((question, answer.answer))
+        typer.echo(render_answer(answer))
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
         f"{assistant.index.collection.count()} 个向量"
     )
     findings.append(f"回答方式：{status.llm}")
-    if problem := check_llm(settings):
+    if problem := check_llm(assistant.settings):  # with a local model: the server it started
         problems.append(problem)
     if status.pending_sources:
         problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：{repair_advice(settings)}")
@@ -63,4 +63,5 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
         )
     if status.chunks == 0:
         problems.append("索引为空：请先运行 archive-assistant ingest <目录>")
+    assistant.close()
     return findings, problems

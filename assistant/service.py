@@ -19,7 +19,9 @@ from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
 from assistant.answer.draft import evidence_pack, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
 from assistant.answer.generate import AnswerEvent, generate
+from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
+from assistant.answer.local_llm import LocalModelServer
 from assistant.answer.question import Question, analyse, home_place, place_of
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
@@ -57,11 +59,17 @@ class IndexStatus:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, index: Index) -> None:
+    def __init__(self, settings: Settings, index: Index, local_model: LocalModelServer | None = None) -> None:
         self.settings = settings
         self.index = index
+        self.local_model = local_model  # the llama.cpp server this assistant started, if any
         self._visible_chunks: dict[int, int] = {}
         self._home: dict[int, str] = {}
+
+    def close(self) -> None:
+        """Stop the local model server, if one was started (it is also stopped at exit)."""
+        if self.local_model:
+            self.local_model.stop()
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         report = ingest(self.index, [Path(p) for p in paths], progress)
@@ -120,7 +128,7 @@ class Assistant:
             hits, extractive = self._evidence(search_question, principal, filters, k, mode)
             if self.settings.llm_enabled and hits and (mode != "ask" or extractive.status == "answered"):
                 try:
-                    for event in generate(self.settings, mode, search_question, hits, lambda: extractive, figures):
+                    for event in generate(self.settings, mode, search_question, hits, extractive, figures):
                         if isinstance(event, Answer):
                             answer = event
                         else:
@@ -192,6 +200,8 @@ class Assistant:
         answer, hits = self._answer_passages(question, principal, filters, k, use_years=mode != "draft")
         if mode == "onboard" and answer.status == "answered":
             answer.answer += further_reading(hits, answer)
+        if mode == "ask":  # a model is shown only the chunks whose sentences passed the evidence checks
+            return cited_hits(hits, answer), answer
         return hits[:k], answer
 
     def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
@@ -350,9 +360,30 @@ def build_assistant(settings: Settings) -> Assistant:
     """The one way to make an Assistant: opens (or creates) the index the settings name.
 
     With a language model configured, the prompt templates are checked now, so a broken
-    template is reported at start-up rather than on the first question."""
+    template is reported at start-up rather than on the first question. With a local GGUF model
+    (`llm_local_model`), its llama.cpp server is started here and stopped by `close()` or at exit."""
+    local = None
+    if settings.llm_local_model:
+        validate_prompts(settings.prompts_dir)  # before a model is loaded for nothing
+        local = start_local_model(settings)
+        settings = settings.model_copy(update={"llm_base_url": local.base_url, "llm_model": local.model})
     if settings.llm_enabled:
-        validate_prompts()
-    index = open_index(settings)
-    reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
-    return Assistant(settings, index)
+        validate_prompts(settings.prompts_dir)
+    try:
+        index = open_index(settings)
+        reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
+    except BaseException:
+        if local:
+            local.stop()
+        raise
+    return Assistant(settings, index, local)
+
+
+def start_local_model(settings: Settings) -> LocalModelServer:
+    server = LocalModelServer(
+        Path(settings.llm_local_model),
+        threads=settings.llm_local_threads,
+        context=settings.llm_local_context,
+        start_timeout=settings.llm_local_start_timeout,
+    )
+    return server.start()

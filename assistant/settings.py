@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_timeout: float = 60.0
     llm_max_tokens: int = 1024
+    # A local GGUF file: llama.cpp's server is started for it on a free loopback port (needs the
+    # `local-llm` extra) and used like any other OpenAI-compatible server; base URL and model
+    # name are then filled in. One thread is steadiest on a busy machine (docs/benchmarks/llm.md).
+    llm_local_model: str = ""
+    llm_local_threads: int = Field(default=1, ge=1, le=256)
+    llm_local_context: int = Field(default=4096, ge=512, le=131072)
+    llm_local_start_timeout: float = Field(default=120.0, gt=0)
+    # Templates of the prompts; empty = the ones shipped with the package (prompts/ in the repo).
+    prompts_dir: Path | None = None
 
     # Web UI. A login ends after session_idle_minutes without a request, and in any case
     # session_max_hours after it began (assistant/ui/guard.py). Floats, so tests can use seconds.
@@ -162,6 +171,7 @@ class Settings(BaseSettings):
 
     @property
     def llm_enabled(self) -> bool:
+        """A model server is named (`build_assistant` names the local one once it runs)."""
         return bool(self.llm_base_url and self.llm_model)
 
 
