@@ -103,7 +103,8 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
     ) -> Iterator[AnswerEvent]:
-        """Text pieces while a model writes, then the final `Answer` (always last, always once).
+        """Text pieces while a model writes a draft or an explanation, then the final `Answer`
+        (always last, always once). In ask mode only the checked `Answer` comes.
 
         `mode` is ask (grounded answer), draft (a report section from earlier years' same
         section, with `figures` the user supplies) or onboard (explanations from the guides).
@@ -131,7 +132,9 @@ class Assistant:
                     for event in generate(self.settings, mode, search_question, hits, extractive, figures):
                         if isinstance(event, Answer):
                             answer = event
-                        else:
+                        elif mode != "ask":
+                            # A question's answer is held back until it is checked: a small model's
+                            # wrong figure must not flash on screen. Drafts stream; they are drafts.
                             yield event
                 finally:
                     if answer is None:  # stopped while the model wrote: what reached the screen is audited too
