@@ -80,3 +80,12 @@ def quantities(text: str) -> list[Quantity]:
 def numbers_in(text: str) -> set[str]:
     """Every number written in `text`, without thousands separators ('1,190' → '1190')."""
     return {n.replace(",", "") for n in re.findall(_NUMBER, plain_digits(text))}
+
+
+_UNIT_AFTER = re.compile(rf"\s?({'|'.join(re.escape(u) for u in _UNITS)})")
+
+
+def unit_after(text: str, end: int) -> str:
+    """The unit written right after a number ending at `end` ('254607页' → '页'), or ''."""
+    match = _UNIT_AFTER.match(text, end)
+    return match.group(1) if match else ""

@@ -241,3 +241,11 @@ def section_years(section: str, document: DocumentYears) -> tuple[int, ...]:
     if document.plan is not None and is_plan_heading(section):
         return (document.plan,)
     return (document.covered,) if document.covered is not None else ()
+
+
+_YEAR_AT = re.compile(rf"{_Y}(?=\s?年)")
+
+
+def is_year_at(text: str, start: int) -> bool:
+    """The number starting at `start` is a year ('2023年'), not a figure."""
+    return _YEAR_AT.match(text, start) is not None
