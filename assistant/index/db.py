@@ -444,10 +444,12 @@ def chunks_in_section(conn: sqlite3.Connection, section: str, max_level: int, ye
     """Report chunks under a section whose path mentions `section`, for the latest `years` years."""
     rows = conn.execute(
         f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.kind = 'report' AND c.access_level <= ? "
+        # The years are picked among visible chunks too: a restricted later report must not push
+        # the visible ones out, nor reveal by their absence that it exists (issue 18 finding 15).
         "AND instr(c.section, ?) > 0 AND c.year IN (SELECT DISTINCT year FROM chunks WHERE kind = 'report' "
-        "AND instr(section, ?) > 0 AND year IS NOT NULL ORDER BY year DESC LIMIT ?) "
+        "AND access_level <= ? AND instr(section, ?) > 0 AND year IS NOT NULL ORDER BY year DESC LIMIT ?) "
         "ORDER BY c.year DESC, c.source_id, c.ordinal",
-        (max_level, section, section, years),
+        (max_level, section, max_level, section, years),
     ).fetchall()
     return [_chunk_from(row) for row in rows]
 
