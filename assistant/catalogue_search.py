@@ -41,6 +41,9 @@ _FRAME_WORDS = frozenset(
 )
 
 
+# "保管期限为永久的", "永久的档案有哪些": a retention filter, not a title word.
+_RETENTION = re.compile(r"(?:保管期限(?:为|是)?)?(永久|长期|短期|定期30年|定期10年)(?:保管)?的?")
+
 _ENTRY_COLUMNS = "k.chunk_id, k.fonds, k.archival_code, k.title, k.year, k.retention, k.pages, k.open_status"
 
 
@@ -51,6 +54,7 @@ class CatalogueQuery:
     year_from: int | None = None
     year_to: int | None = None
     keywords: tuple[str, ...] = ()
+    retention: str | None = None  # 永久, 长期, 30年 …: only rows kept that long
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Entry:
 class Listing:
     entries: list[Entry] = field(default_factory=list)
     total: int = 0
+    offset: int = 0  # how many entries earlier pages showed
 
 
 def parse_question(question: str) -> CatalogueQuery | None:
@@ -84,7 +89,9 @@ def parse_question(question: str) -> CatalogueQuery | None:
         return None
     if intent == "count" and fonds is None and not _CATALOGUE_NOUN.search(text):
         return None
-    return CatalogueQuery(intent, fonds, year_from, year_to, _keywords(text, fonds))
+    retention = _RETENTION.search(text)
+    keywords = _keywords(_RETENTION.sub(" ", text), fonds)
+    return CatalogueQuery(intent, fonds, year_from, year_to, keywords, retention.group(1) if retention else None)
 
 
 def count_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: int) -> int:
@@ -92,14 +99,18 @@ def count_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: in
     return conn.execute(f"SELECT count(*) FROM catalogue k WHERE {where}", params).fetchone()[0]
 
 
-def list_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: int, limit: int = 20) -> Listing:
+def list_entries(
+    conn: sqlite3.Connection, query: CatalogueQuery, max_level: int, limit: int = 20, offset: int = 0
+) -> Listing:
+    """Up to `limit` entries from `offset` on (a later page for "还有吗"), and the total."""
     where, params = _where(query, max_level)
     rows = conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM catalogue k WHERE {where} ORDER BY k.fonds, k.code_key, k.row_number LIMIT ?",
-        [*params, limit],
+        f"SELECT {_ENTRY_COLUMNS} FROM catalogue k WHERE {where} "
+        "ORDER BY k.fonds, k.code_key, k.row_number LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
-    total = len(rows) if len(rows) < limit else count_entries(conn, query, max_level)
-    return Listing([Entry(*row) for row in rows], total)
+    total = offset + len(rows) if 0 < len(rows) < limit else count_entries(conn, query, max_level)
+    return Listing([Entry(*row) for row in rows], total, offset)
 
 
 def entries_by_chunk(conn: sqlite3.Connection, chunk_ids: list[str]) -> list[Entry]:
@@ -123,6 +134,9 @@ def _where(query: CatalogueQuery, max_level: int) -> tuple[str, list[object]]:
     if query.year_to is not None:
         clauses.append("k.year <= ?")
         params.append(query.year_to)
+    if query.retention:
+        clauses.append("instr(k.retention, ?) > 0")
+        params.append(query.retention)
     if query.keywords and (query.fonds or query.year_from is not None):
         # The fonds/year index narrows the rows to thousands at most: test titles directly.
         for keyword in query.keywords:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from assistant.cli_params import ChineseUsage, utf8_text
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, QuestionError
 from assistant.models import Answer, Filters, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
@@ -284,27 +284,46 @@ def audit_export_command(
 def chat_command(
     ctx: typer.Context,
     role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
+    as_json: Annotated[bool, typer.Option("--json", help="从标准输入每行读一个问题，每轮输出一行 JSON")] = False,
 ) -> None:
-    """在终端里连续提问（空行或 Ctrl-D 退出）。"""
+    """连续提问，追问（“那2022年呢？”“比上年增加了多少？”）结合上文理解（空行或 Ctrl-D 退出）。
+
+    With --json it reads one question a line from standard input until EOF, keeps the
+    conversation, and prints one JSON object a turn (the `ask --json` fields and `understood_as`)."""
     assistant = _assistant(ctx, _settings(ctx))
-    typer.echo(assistant.status().summary())
+    if not as_json:
+        typer.echo(assistant.status().summary())
     principal = Principal(name="terminal", role=role)
-    history: list[tuple[str, str]] = []  # with a model, a follow-up (“那2021年呢？”) is read with these
+    history: list[tuple[str, str]] = []  # a follow-up is read with the questions before it
+    for question in _questions(interactive=not as_json):
+        if not question:
+            if as_json:
+                continue
+            break
+        try:
+            answer = assistant.ask(question, principal, history=history)
+        except QuestionError as exc:  # one bad line does not end the conversation
+            typer.secho(f"错误：{exc}", err=True, fg=typer.colors.RED)
+            continue
+        history.append((question, answer.answer))
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else render_answer(answer))
+
+
+def _questions(interactive: bool) -> Iterator[str]:
+    """Lines typed at the 问> prompt, or read from standard input (--json), stripped."""
     while True:
         try:
-            question = input("问> ").strip()
+            line = input("问> ") if interactive else sys.stdin.readline()
         except EOFError:
-            break
+            return
         except UnicodeDecodeError:
             typer.secho(
                 "错误：输入含有无法识别的字节（不是 UTF-8 编码的文字），请重新输入。", err=True, fg=typer.colors.RED
             )
             continue
-        if not question:
-            break
-        answer = assistant.ask(question, principal, history=history)
-        history.append((question, answer.answer))
-        typer.echo(render_answer(answer))
+        if not interactive and line == "":
+            return
+        yield line.strip()
 
 
 def main() -> None:

@@ -95,6 +95,12 @@ def find(
             break
         if candidate.score < primary.score * _SUPPORT_SHARE or candidate.years != primary.years:
             continue
+        if (
+            candidate.answer
+            and candidate.answer != primary.answer
+            and candidate.chunk.source_id != primary.chunk.source_id
+        ):
+            continue  # another document's other figure is shown as such (`_other_sources`), not as support
         if all(candidate.sentence != q.sentence for q in quotes):
             quotes.append(candidate)
     return Finding(question, quotes, _other_years(question, passing, primary), _other_sources(passing, primary))

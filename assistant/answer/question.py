@@ -364,11 +364,16 @@ def _is_entity(item: str) -> bool:
 def _coordination(text: str) -> tuple[str, list[str], str] | None:
     """'…A和B的…' → (prefix, [A, B], suffix), the conjuncts parallel in length; None when the
     question coordinates nothing (or only years, which `_parts` splits by year)."""
-    words = [w for w, _ in tagged(text)]
+    pairs = tagged(text)
+    words = [w for w, _ in pairs]
     positions = [i for i, w in enumerate(words) if w in _CONJUNCTIONS]
     if not positions:
         return None
     last = positions[-1]
+    named = {"ns", "nr", "nrfg", "nrt", "nt"}
+    if 0 < last < len(words) - 1 and pairs[last - 1][1] in named and pairs[last + 1][1] in named:
+        # "青山县和白河县档案馆…": the places are the conjuncts; what follows belongs to both.
+        return "".join(words[: last - 1]), [words[last - 1], words[last + 1]], "".join(words[last + 2 :])
     tail: list[str] = []
     for word in words[last + 1 :]:
         if word in _STOP_CONJUNCT or re.fullmatch(r"\d+", word):
@@ -380,11 +385,9 @@ def _coordination(text: str) -> tuple[str, list[str], str] | None:
     items = ["".join(tail)]
     end = last  # exclusive end of the conjunct before this conjunction
     while True:
-        start = end - width
-        while start < end and start >= 0 and (words[start] in _STOP_CONJUNCT or re.fullmatch(r"\d+|年", words[start])):
+        start = max(end - width, 0)
+        while start < end and (words[start] in _STOP_CONJUNCT or re.fullmatch(r"\d+|年", words[start])):
             start += 1
-        if start < 0:
-            start = 0
         before = words[start:end]
         if not before or any(w in _STOP_CONJUNCT or w in _CONJUNCTIONS for w in before):
             return None
