@@ -202,6 +202,9 @@ class Answer:
     direct_answer: str = ""
     hint: str = ""
     understood_as: str = ""  # a follow-up read with the conversation: the standalone question
+    # A question across years: each year's checked figure ({year, value, unit, text, citation}),
+    # for the UI's chart and table and the export.
+    series: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def first_sentence(self) -> str:
@@ -218,6 +221,7 @@ class Answer:
             "status": self.status,
             "hint": self.hint,
             "understood_as": self.understood_as,
+            "series": self.series,
             "citations": [citation.to_json() for citation in self.citations],
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "warnings": self.warnings,

@@ -24,6 +24,7 @@ from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
 from assistant.answer.local_llm import LocalModelServer
 from assistant.answer.question import Question, analyse, home_place, place_of
+from assistant.answer.series import Span, change_span, figure_of, part_question, read_span, render_span
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError, QuestionError
@@ -260,6 +261,9 @@ class Assistant:
     ) -> tuple[Answer, list[Hit]]:
         """Answer from report and guide passages: each part of the question on its own."""
         started = time.perf_counter()
+        span = read_span(question) if use_years else None
+        if span and (across := self._answer_span(question, span, principal, filters, k)):
+            return across
         asked = self._with_home(analyse(question, current_year=self.settings.current_year()), principal)
         if not use_years:  # drafting 2024 from earlier years: the year named is not the one to find
             asked = replace(asked, years=(), parts=tuple(replace(p, years=()) for p in asked.parts))
@@ -271,10 +275,44 @@ class Assistant:
             findings.append(finding)
             hits += [h for h in part_hits if all(h.chunk.id != seen.chunk.id for seen in hits)]
         answer = render(question, asked, findings)
+        # "2022年…比上年增加了多少" and the report states no change: the two years' figures do.
+        change = change_span(question) if answer.status != "answered" and use_years else None
+        if change and (across := self._answer_span(question, change, principal, filters, k)):
+            return across
         answer.timings_ms = {
             "retrieve": timings["retrieve"],
             "answer": (time.perf_counter() - started) * 1000 - timings["retrieve"],
         }
+        return answer, hits
+
+    def _answer_span(
+        self, question: str, span: Span, principal: Principal, filters: Filters, k: int
+    ) -> tuple[Answer, list[Hit]] | None:
+        """A question across years from each year's checked figure; None when fewer than two
+        years have it (the question is then answered as an ordinary one)."""
+        started = time.perf_counter()
+        timings = {"retrieve": 0.0}
+        years = span.years
+        if not years or (span.kind != "difference" and len(years) == 2 and not span.recent):
+            # Which years the holdings have this figure for: the newest answer and the other years'.
+            probe = self._with_home(
+                analyse(span.topic + "是多少", current_year=self.settings.current_year()), principal
+            )
+            found, _ = self._search(probe, principal, filters, k, timings)
+            known = sorted({y for q in found.quotes[:1] + found.other_years for y in q.years[:1]})
+            years = tuple(y for y in known if not span.years or min(span.years) <= y <= max(span.years))
+        if span.recent:
+            years = years[-span.recent :]
+        figures, hits = [], []
+        for year in years:
+            part = self._with_home(analyse(part_question(year, span.topic), current_year=year), principal)
+            finding, part_hits = self._find(part, principal, filters, k, True, timings)
+            figures.append(figure_of(year, finding))
+            hits += [h for h in part_hits if all(h.chunk.id != seen.chunk.id for seen in hits)]
+        answer = render_span(question, span, figures)
+        if answer is None:
+            return None
+        answer.timings_ms = {"retrieve": timings["retrieve"], "answer": (time.perf_counter() - started) * 1000}
         return answer, hits
 
     def _with_home(self, asked: Question, principal: Principal) -> Question:

@@ -118,7 +118,7 @@ def candidates(
                     problem,
                     answer,
                     clause,
-                    _score(question, coverage, rank, sentence, answer),
+                    _score(question, coverage, rank, sentence, answer, clause, weights),
                 )
             )
     found.sort(key=lambda c: c.score, reverse=True)
@@ -137,8 +137,15 @@ def problem_of(question: Question, sentence: str, years: tuple[int, ...], contex
     return problem
 
 
-def _score(question: Question, coverage: float, rank: int, sentence: str, answer: str) -> float:
+def _score(
+    question: Question, coverage: float, rank: int, sentence: str, answer: str, clause: str, weights: dict[str, float]
+) -> float:
     score = coverage + 0.04 / (1 + rank)
+    if answer and clause != sentence:
+        # The clause holding the figure says what was asked ("完成数字化扫描188522页"), not just
+        # its sentence ("…数字化加工，扫描图像109342页").
+        total = sum(weights.values()) or 1.0
+        score += 0.15 * sum(w for t, w in weights.items() if t in clause.lower()) / total
     if sentence.startswith("其中") and "其中" not in question.text:
         score -= 0.1  # a part of the figure the sentence before gives in full
     if answer:

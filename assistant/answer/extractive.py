@@ -128,7 +128,7 @@ def _other_years(question: Question, passing: list[Candidate], primary: Candidat
         if candidate.score < primary.score * _OTHER_YEAR_SHARE or candidate.answer == primary.answer:
             continue
         by_year.setdefault(candidate.years[0], candidate)
-    return [by_year[year] for year in sorted(by_year, reverse=True)[:3]]
+    return [by_year[year] for year in sorted(by_year, reverse=True)[:5]]
 
 
 def _other_sources(passing: list[Candidate], primary: Candidate) -> list[Candidate]:
