@@ -299,8 +299,9 @@ class Assistant:
                 analyse(span.topic + "是多少", current_year=self.settings.current_year()), principal
             )
             found, _ = self._search(probe, principal, filters, k, timings)
-            known = sorted({y for q in found.quotes[:1] + found.other_years for y in q.years[:1]})
-            years = tuple(y for y in known if not span.years or min(span.years) <= y <= max(span.years))
+            known = {y for q in found.quotes[:1] + found.other_years for y in q.years[:1]}
+            known |= self._figure_years(span.topic, principal)
+            years = tuple(y for y in sorted(known) if not span.years or min(span.years) <= y <= max(span.years))
         if span.recent:
             years = years[-span.recent :]
         figures, hits = [], []
@@ -314,6 +315,14 @@ class Assistant:
             return None
         answer.timings_ms = {"retrieve": timings["retrieve"], "answer": (time.perf_counter() - started) * 1000}
         return answer, hits
+
+    def _figure_years(self, topic: str, principal: Principal) -> set[int]:
+        """Years the figures table has a result for the topic's longest word (接待查档)."""
+        words = sorted((t for t in terms(topic) if len(t) >= 2), key=len, reverse=True)[:1]
+        if not words:
+            return set()
+        rows = db.figure_rows(self.index.conn, words, clearance(principal))
+        return {year for _, year, *_ in rows if year is not None}
 
     def _with_home(self, asked: Question, principal: Principal) -> Question:
         """The question with our archive's place standing in for the entity it does not name."""

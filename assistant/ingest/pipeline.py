@@ -31,6 +31,7 @@ from assistant.index.store import Index
 from assistant.ingest import levels, scans
 from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
 from assistant.ingest.chunking import chunk_catalogue_row
+from assistant.ingest.figures import figures_of
 from assistant.ingest.loaders import TEXT_SUFFIXES
 from assistant.ingest.ocr import OcrPage
 from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
@@ -265,6 +266,7 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
             rows=parsed.rows,
         )
         db.insert_ocr_pages(index.conn, source_id, [(p.page, p.confidence, p.chars) for p in parsed.ocr])
+        db.insert_figures(index.conn, source_id, [f for chunk in parsed.chunks for f in figures_of(chunk)])
     # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
     vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, parsed.chunks, embeddings)

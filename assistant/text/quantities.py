@@ -51,6 +51,7 @@ class Quantity:
     unit: str
     start: int
     end: int
+    qualifier: str = ""  # 余, 多, 左右, 以上 …
 
     @property
     def family(self) -> str:
@@ -73,7 +74,8 @@ def quantities(text: str) -> list[Quantity]:
             continue  # part of 万元 / 万人, matched by the longer unit elsewhere
         if unit == "月" or (unit in {"日", "号"}):
             continue
-        found.append(Quantity(match.group(0), number, unit, match.start(), match.end()))
+        qualifier = (match.group("more") or "") + (match.group("after") or "")
+        found.append(Quantity(match.group(0), number, unit, match.start(), match.end(), qualifier))
     return found
 
 
