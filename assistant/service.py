@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant import audit, catalogue_search
 from assistant.access import clearance
 from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
-from assistant.answer.draft import evidence_pack, section_hint
+from assistant.answer.draft import best_section, draft_section, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
 from assistant.answer.followup import Resolution, resolve
 from assistant.answer.generate import AnswerEvent, generate
@@ -37,6 +37,7 @@ from assistant.models import NO_EVIDENCE_ANSWER, Answer, Filters, Hit, IngestRep
 from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
+from assistant.text.years import years_in
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class Assistant:
         elif mode == "ask":
             answer = self._answer_exact(search_question, principal, filters, resolution.page)
         if answer is None:
-            hits, extractive = self._evidence(search_question, principal, filters, k, mode)
+            hits, extractive = self._evidence(search_question, principal, filters, k, mode, figures)
             if resolution.tentative and extractive.status != "answered":
                 # "出具证明多少份？" after a 2022 question: with 2022 it found nothing; as asked, then.
                 search_question = question
@@ -200,17 +201,15 @@ class Assistant:
         return None
 
     def _evidence(
-        self, question: str, principal: Principal, filters: Filters, k: int, mode: Mode
+        self, question: str, principal: Principal, filters: Filters, k: int, mode: Mode, figures: str = ""
     ) -> tuple[list[Hit], Answer]:
         """The chunks a model would be given, and the extractive answer from them."""
         started = time.perf_counter()
         max_level = clearance(principal)
-        if mode == "draft" and (section := section_hint(question)):
-            chunks = db.chunks_in_section(self.index.conn, section, max_level)
-            if chunks:
-                answer = evidence_pack(question, section, chunks)
-                answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
-                return [Hit(c, 1.0) for c in chunks], answer
+        if mode == "draft" and (drafted := self._draft(question, principal, figures)):
+            hits, answer = drafted
+            answer.timings_ms = {"retrieve": 0.0, "answer": (time.perf_counter() - started) * 1000}
+            return hits, answer
         if mode == "onboard" and not filters.kinds and db.has_kind(self.index.conn, "guide", max_level):
             filters = replace(filters, kinds=("guide",))
         if mode == "draft" and not filters.kinds:
@@ -221,6 +220,25 @@ class Assistant:
         if mode == "ask":  # a model is shown only the chunks whose sentences passed the evidence checks
             return cited_hits(hits, answer), answer
         return hits[:k], answer
+
+    def _draft(self, question: str, principal: Principal, figures: str) -> tuple[list[Hit], Answer] | None:
+        """A draft of the section the request names (in quotes, by number, or in its own words),
+        from our archive's earlier reports of that section; None when no section matches."""
+        max_level = clearance(principal)
+        sections = db.report_sections(self.index.conn, max_level)
+        section = section_hint(question) or best_section(question, sections)
+        if not section:
+            return None
+        home = self._with_home(analyse(question, current_year=self.settings.current_year()), principal).home
+        chunks = [
+            c
+            for c in db.chunks_in_section(self.index.conn, section, max_level)
+            if not home or home in c.header or not place_of(c.header.lstrip("《"))
+        ]
+        if not chunks:
+            return None
+        year = max(years_in(question), default=self.settings.current_year())
+        return [Hit(c, 1.0) for c in chunks], draft_section(question, section, chunks, year, figures)
 
     def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
         started = time.perf_counter()

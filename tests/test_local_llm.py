@@ -157,7 +157,7 @@ def test_draft_mode_never_shows_unchecked_text(sample_assistant: Assistant, mode
     assert "=====资料" not in draft["answer"]
     assert _shown_figures_outside_citations(sample_assistant, draft) == []
     if draft["generated_by"] == "extractive":
-        assert draft["answer"].startswith("以下是往年报告中“存在的主要问题”一节的原文")
+        assert draft["answer"].startswith("2024年“存在的主要问题”草稿")
         assert any(w.startswith("自动生成的回答未采用") for w in draft["warnings"])
 
 

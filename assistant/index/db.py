@@ -497,6 +497,12 @@ def chunks_in_section(conn: sqlite3.Connection, section: str, max_level: int, ye
     return [_chunk_from(row) for row in rows]
 
 
+def report_sections(conn: sqlite3.Connection, max_level: int) -> list[str]:
+    """The section paths of the reports the principal may see."""
+    sql = "SELECT DISTINCT section FROM chunks WHERE kind = 'report' AND section != '' AND access_level <= ?"
+    return [row[0] for row in conn.execute(sql, (max_level,))]
+
+
 def has_kind(conn: sqlite3.Connection, kind: str, max_level: int) -> bool:
     row = conn.execute("SELECT 1 FROM chunks WHERE kind = ? AND access_level <= ? LIMIT 1", (kind, max_level))
     return row.fetchone() is not None
