@@ -66,7 +66,7 @@ def load_gold(path: Path) -> list[dict[str, object]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"无法读取评测集 {path}：{exc.strerror or exc}") from exc
-    items = []
+    items: list[dict[str, object]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -74,10 +74,28 @@ def load_gold(path: Path) -> list[dict[str, object]]:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"评测集 {path} 第 {number} 行不是合法的 JSON：{exc.msg}") from exc
+        if isinstance(raw, dict) and isinstance(raw.get("turns"), list):
+            items.append(_conversation(raw, path, number))
+            continue
         if not isinstance(raw, dict) or not (raw.get("question") or raw.get("q")):
             raise ConfigError(f"评测集 {path} 第 {number} 行缺少 question 字段")
         items.append(normalise_item(raw))
     return items
+
+
+def _conversation(raw: dict[str, object], path: Path, number: int) -> dict[str, object]:
+    """A conversation item: its turns, each a gold item asked with the turns before it as history."""
+    turns = raw["turns"]
+    assert isinstance(turns, list)
+    if not turns or not all(isinstance(t, dict) and (t.get("question") or t.get("q")) for t in turns):
+        raise ConfigError(f"评测集 {path} 第 {number} 行的 turns 应是一组带 question 字段的提问")
+    conversation_id = str(raw.get("id", f"conv-{number}"))
+    normalised = []
+    for n, turn in enumerate(turns, start=1):
+        item = normalise_item({"role": raw.get("role"), **turn})
+        item["id"] = f"{conversation_id}.{n}"
+        normalised.append(item)
+    return {"id": conversation_id, "type": "conversation", "turns": normalised}
 
 
 # Other names gold files use for our fields (first match wins).
@@ -114,11 +132,17 @@ def normalise_item(raw: dict[str, object]) -> dict[str, object]:
 
 
 def evaluate(assistant: Assistant, gold: list[dict[str, object]]) -> EvalReport:
+    """Every item asked as its role would; a conversation's turns in order, each with the
+    conversation so far as history, each judged like a single question."""
     report = EvalReport()
     for item in gold:
-        role = Role(str(item.get("role") or "staff"))
-        answer = assistant.ask(str(item["question"]), Principal("eval", role))
-        report.items.append(judge(assistant, item, role, answer))
+        turns = item["turns"] if item.get("type") == "conversation" else [item]
+        history: list[tuple[str, str]] = []
+        for turn in turns:  # type: ignore[union-attr]
+            role = Role(str(turn.get("role") or "staff"))
+            answer = assistant.ask(str(turn["question"]), Principal("eval", role), history=history)
+            report.items.append(judge(assistant, turn, role, answer))
+            history.append((str(turn["question"]), answer.answer))
     return report
 
 
@@ -150,9 +174,9 @@ def _citation_ok(item: dict[str, object], answer: Answer) -> bool | None:
 
 
 def _leaks(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> list[str]:
-    shown = "\n".join(
-        [answer.answer, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)]
-    )
+    # The "理解为：" line restates the asker's own words, never what the holdings say.
+    said = "\n".join(line for line in answer.answer.splitlines() if not line.startswith("理解为："))
+    shown = "\n".join([said, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)])
     shown_keys = {code_key(c.archival_code) for c in answer.citations if c.archival_code}
     leaks = []
     for secret in item.get("forbidden") or []:  # type: ignore[union-attr]

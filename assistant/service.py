@@ -311,7 +311,7 @@ class Assistant:
         started = time.perf_counter()
         timings = {"retrieve": 0.0}
         years = span.years
-        if not years or (span.kind != "difference" and len(years) == 2 and not span.recent):
+        if not years or span.since or (span.kind != "difference" and len(years) == 2 and not span.recent):
             # Which years the holdings have this figure for: the newest answer and the other years'.
             probe = self._with_home(
                 analyse(span.topic + "是多少", current_year=self.settings.current_year()), principal
@@ -319,7 +319,11 @@ class Assistant:
             found, _ = self._search(probe, principal, filters, k, timings)
             known = {y for q in found.quotes[:1] + found.other_years for y in q.years[:1]}
             known |= self._figure_years(span.topic, principal)
-            years = tuple(y for y in sorted(known) if not span.years or min(span.years) <= y <= max(span.years))
+            years = tuple(
+                y
+                for y in sorted(known)
+                if not span.years or (min(span.years) <= y and (span.since or y <= max(span.years)))
+            )
         if span.recent:
             years = years[-span.recent :]
         figures, hits = [], []

@@ -720,7 +720,7 @@ def gold_item(
     code: str | None = None,
     forbidden: Iterable[str] = (),
 ) -> dict:
-    answered = kind in ("figure", "catalogue", "guide")
+    answered = kind in ("figure", "catalogue", "guide", "series")
     return {
         "id": item_id,
         "type": kind,
@@ -1942,6 +1942,9 @@ def build_corpus(
     with (out / GOLD_NAME).open("w", encoding="utf-8") as fh:
         for item in gold:
             fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    from corpora.build_followups import write_followup_gold  # it builds on this module's figures
+
+    write_followup_gold(out, ctx)
     return gold
 
 

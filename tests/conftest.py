@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,25 @@ def news_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     report = built.ingest([ROOT / "corpora" / "news"])
     assert report.ok, [f.message for f in report.failed]
     return built
+
+
+@dataclass(frozen=True)
+class Unseen:
+    assistant: Assistant
+    corpus: Path
+    years: tuple[int, ...]
+
+
+@pytest.fixture(scope="session")
+def unseen_archive(tmp_path_factory: pytest.TempPathFactory) -> Unseen:
+    """An archive generated with another seed, county and years than the shipped sample, which
+    the answerer was never tuned on: its gold sets are computed from its own figures."""
+    from corpora.build_sample import build_corpus
+
+    root = tmp_path_factory.mktemp("unseen")
+    years = (2016, 2017, 2018)
+    build_corpus(root / "corpus", seed=11, years=years, county="东川县")
+    built = build_assistant(make_settings(root / "index"))
+    report = built.ingest([root / "corpus"])
+    assert report.ok, [f.message for f in report.failed]
+    return Unseen(built, root / "corpus", years)

@@ -6,11 +6,11 @@ holdings although close passages are, at least 80 % refused."""
 
 from pathlib import Path
 
-import pytest
-from helpers import ROOT, make_settings
+from conftest import Unseen
+from helpers import ROOT
 
 from assistant.evaluate import evaluate, load_gold
-from assistant.service import Assistant, build_assistant
+from assistant.service import Assistant
 
 FLOORS = {
     "figure_with_page_accuracy": 0.9,
@@ -35,15 +35,8 @@ def test_sample_gold_set(sample_assistant: Assistant) -> None:
     _check(sample_assistant, ROOT / "corpora" / "sample" / "gold.jsonl")
 
 
-@pytest.mark.parametrize("seed, years, county", [(11, (2016, 2017, 2018), "东川县")])
-def test_unseen_generated_archive(tmp_path: Path, seed: int, years: tuple[int, ...], county: str) -> None:
-    from corpora.build_sample import build_corpus
-
-    corpus = tmp_path / "corpus"
-    build_corpus(corpus, seed=seed, years=years, county=county)
-    assistant = build_assistant(make_settings(tmp_path / "index"))
-    assert assistant.ingest([corpus]).ok
-    _check(assistant, corpus / "gold.jsonl")
+def test_unseen_generated_archive(unseen_archive: Unseen) -> None:
+    _check(unseen_archive.assistant, unseen_archive.corpus / "gold.jsonl")
 
 
 FIELD = ROOT / "corpora" / "field"

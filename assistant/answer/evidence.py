@@ -188,13 +188,22 @@ _FRAME = frozenset(
 _CONTENT_FLAGS = re.compile(r"^(?:n|nz|vn|eng|an|nr|ns|nt|j|l|i)")
 
 
+# "经费支出", "资金总额": a money noun with a money head that adds nothing; the noun is required.
+_MONEY_HEAD = re.compile(r"(经费|资金|费用|收入|投资)(?:支出|总额|金额|数额)")
+
+
+def _money_noun(term: str, weights: dict[str, float]) -> str:
+    match = _MONEY_HEAD.fullmatch(term)
+    return match.group(1) if match and match.group(1) in weights else term
+
+
 def required_terms(question: Question, weights: dict[str, float]) -> list[str]:
     """The question's content words, heaviest first: nouns that are not frame words, entities or
     years. A sentence must have the heaviest and most of the rest (see `_topic_problem`)."""
     nouns = {w.lower() for w, flag in tagged(question.text) if _CONTENT_FLAGS.match(flag)}
     entity_words = {t for e in question.entities for t in terms(e)}
     required = [
-        t
+        _money_noun(t, weights)
         for t in weights
         if len(t) >= 2
         and t in nouns
@@ -202,7 +211,7 @@ def required_terms(question: Question, weights: dict[str, float]) -> list[str]:
         and t not in entity_words
         and not re.fullmatch(r"[\d.]+|(?:19|20)\d{2}", t)
     ]
-    return sorted(required, key=lambda t: weights[t], reverse=True)
+    return sorted(dict.fromkeys(required), key=lambda t: weights.get(t, 0.0), reverse=True)
 
 
 def present(term: str, text: str, loosely: bool = True) -> bool:
@@ -414,6 +423,7 @@ _PLACE_WORDS = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|镇|乡|村|�
 _CAUSE = re.compile(r"因为|由于|原因|为了|主要是|导致|所以|因此|鉴于|得益于|受.{1,8}影响")
 _DEFINES = re.compile(r"是|指|即|称为|叫做|就是|表示|代表|意味着|：")
 _CHANGE_CLAUSE = re.compile(r"比上年|比去年|同比|较上年|较去年|增长|增加|减少|下降|提高|降低|增幅|降幅|上升|回落")
+_NAMED_UNIT = re.compile(r"(?:多少|几)([卷件册盒份张条篇部])|([卷件册盒份张条篇部])数")
 _COMPATIBLE = {"people": {"people", "visits"}, "visits": {"visits", "people"}, "volumes": {"volumes", "count"}}
 
 
@@ -472,6 +482,10 @@ def answering_quantity(question: Question, sentence: str) -> Quantity | None:
     fitting = [
         q for q in quantities(sentence) if q.number not in asked_numbers and (wanted is None or q.family in wanted)
     ]
+    named = _NAMED_UNIT.search(question.text) if question.unit_family == "volumes" else None
+    if named:  # "编研资料册数": 册, or another unit of volumes, never "6个股室"
+        unit = named.group(1) or named.group(2)
+        fitting = [q for q in fitting if q.unit.endswith(unit)] or [q for q in fitting if q.family == "volumes"]
     if question.asks_change:  # "比上年增长多少" is answered by a change, not by the year's figure
         fitting = [q for q in fitting if _about_change(sentence, q)]
     if not fitting:

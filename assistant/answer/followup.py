@@ -14,6 +14,14 @@ the previous question's slots (years, places, 档号, topic) and replaces what i
 '2024年白河县接待查档多少人次'
 >>> resolve("什么是全宗？", ["2022年接待查档多少人次？"]).question
 '什么是全宗？'
+>>> resolve("那人员经费呢？", ["2023年项目支出比上年增加了多少？"]).question
+'2023年人员经费比上年增加了多少？'
+>>> resolve("出具档案证明呢？", ["2021年到2023年接待查档人次有什么变化？"]).question
+'2021年到2023年出具档案证明有什么变化？'
+>>> resolve("哪一年最多？", ["2021年到2023年接待查档人次有什么变化？"]).question
+'2021年到2023年哪一年的接待查档人次最多？'
+>>> resolve("2023年比2022年多了多少？", ["2023年公用经费是多少？"]).question
+'2023年比2022年公用经费多了多少？'
 
 `history` is the user's earlier questions, oldest first; each is resolved against the ones before
 it, so a chain of follow-ups carries its slots along. A question with its own topic but no year
@@ -41,6 +49,21 @@ _CHANGE_ONLY = re.compile(
 _QUESTION_TAIL = re.compile(
     r"(?:是)?(?:多少|几)[\u4e00-\u9fff（）()]{0,5}[？?。]*$|(?:是什么|是哪些|有哪些|是谁|在哪里|何时|什么时候)[？?。]*$"
 )
+# The question words of a follow-up that names a new topic and nothing else ("那公用经费呢？").
+_ASKS = re.compile(r"多少|几|什么|哪|怎么|如何|是否|吗|为何|为什么|谁")
+# What a question asks about its topic, kept when the topic is swapped: a change, a trend, an extreme.
+_CHANGE_TAIL = re.compile(
+    r"(?:比上年|比去年|较上年|同比|与上年相比)?(?:增加|减少|增长|下降|提高|降低|增减|变化)了?(?:多少|几).*$"
+)
+_TREND_TAIL = re.compile(
+    r"(?:有什么|有何|怎么|如何|是怎样)变化.*$|的?变化(?:趋势|情况)?[？?。]*$|(?:是|分别是)?多少.*各.*$"
+)
+_EXTREME = re.compile(r"^(.*?)哪一?年(?:的)?(.+?)(最多|最少|最高|最低|最大|最小)(.*)$")
+_EXTREME_ONLY = re.compile(
+    r"^(?:哪一?年|哪个年度)(?:的)?(最多|最少|最高|最低|最大|最小)|^(最多|最少|最高|最低)的?是哪一?年"
+)
+# "2023年比2022年多了多少": two years compared, the figure left to the conversation.
+_COMPARED = re.compile(r"(?:多|少|增加|减少|增长|下降|提高|降低|变化|相差|差)了?(?:多少|几)")
 _RETENTION = re.compile(r"永久|长期|短期|定期30年|定期10年|30年|10年")
 
 
@@ -76,6 +99,21 @@ def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
         return Resolution(_with_entities(before, entities, years), True)
     if _PRONOUN.match(core):
         return Resolution(_with_subject(before, _PRONOUN.sub("", core)), True)
+    compared = _COMPARED.search(asked)
+    if len(years) == 2 and compared and not _rest(asked[: compared.start()].replace("比", "")) and _topic(before):
+        return Resolution(asked[: compared.start()] + _topic(before) + asked[compared.start() :], True)
+    extreme = _EXTREME_ONLY.match(core)
+    if extreme and _topic(before):
+        word = extreme.group(1) or extreme.group(2)
+        return Resolution(f"{before[: leading_years_end(before)]}哪一年的{_topic(before)}{word}？", True)
+    codes, before_codes = codes_in(core), codes_in(before)
+    if codes and before_codes and not _rest(core.replace(codes[0], "")):  # "39-1-0012呢"
+        return Resolution(before.replace(before_codes[0], codes[0], 1), True)
+    if _RETENTION.search(core) and re.search(r"哪些|列出", before) and not _ASKS.search(core):  # "永久的呢"
+        return Resolution(_with_subject(before, core), True)
+    topic = remove_years(core).strip("的 ")
+    if rest and not _ASKS.search(core) and len(core) <= 12 and asked != core and _topic(before):
+        return Resolution(_with_topic(before, _with_years(before, years) if years else before, topic), True)
     if _CHANGE_ONLY.match(core) and not _has_topic(_CHANGE_ONLY.sub("", core)):
         return Resolution(_stem(before) + core + ("？" if asked.endswith(("？", "?")) else ""), True)
     if not years and years_in(before) and _short_figure_question(core):
@@ -116,6 +154,30 @@ def _with_entities(before: str, entities: tuple[str, ...], years: tuple[int, ...
     return base[:at] + "".join(entities) + base[at:]
 
 
+def _topic(question: str) -> str:
+    """What a question asks a figure of: '2023年项目支出比上年增加了多少？' → '项目支出'."""
+    text = question.strip()[leading_years_end(question.strip()) :]
+    extreme = _EXTREME.match(text)
+    if extreme:
+        return extreme.group(2).strip("的")
+    for tail in (_CHANGE_TAIL, _TREND_TAIL, _QUESTION_TAIL):
+        text = tail.sub("", text)
+    text = text.rstrip("的，,？?。 ")
+    listing = re.search(r"哪些|列出|清单", text)
+    return text if _has_topic(text) and not codes_in(text) and not listing else ""
+
+
+def _with_topic(before: str, base: str, topic: str) -> str:
+    """`base` (the previous question, its years perhaps replaced) asking of `topic` instead: a
+    change, trend or extreme kept; a plain figure asked as '是多少' (the old unit may not fit)."""
+    old = _topic(before)
+    at = leading_years_end(base)
+    years, text = base[:at], base[at:]
+    if _EXTREME.match(text) or _CHANGE_TAIL.search(text) or _TREND_TAIL.search(text):
+        return years + text.replace(old, topic, 1)
+    return f"{years}{topic}是多少？"
+
+
 def _with_subject(before: str, rest: str) -> str:
     """'它有多少页' → '<档号>有多少页'; '这些档案里哪些是永久的' → the previous list, 永久 only."""
     codes = codes_in(before)
@@ -123,7 +185,7 @@ def _with_subject(before: str, rest: str) -> str:
         return codes[0] + rest
     retention = _RETENTION.search(rest)
     if retention and re.search(r"哪些|有哪些|列出", before + rest):
-        return f"{_stem(before)}中保管期限为{retention.group(0)}的有哪些"
+        return f"{_stem(before).rstrip('？?。')}中保管期限为{retention.group(0)}的有哪些？"
     return _stem(before) + rest
 
 

@@ -15,6 +15,11 @@ preferred and checked against it, and the years the holdings lack are named.
 3
 >>> read_span("2022年接待查档多少人次") is None
 True
+>>> read_span("与2021年相比，2023年查档人次变化了多少？").topic
+'查档人次'
+>>> span = read_span("2021年以来数字化经费是增加了还是减少了？")
+>>> span.kind, span.years, span.since, span.topic
+('trend', (2021,), True, '数字化经费')
 >>> change_span("2022年全年接待查档比上年减少了多少？").years
 (2021, 2022)
 
@@ -25,12 +30,15 @@ and growth rates computed over more than two years.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Literal
 
 from assistant.answer.citations import citation_of, place_of
+from assistant.answer.evidence import Candidate
 from assistant.answer.extractive import Finding
 from assistant.models import Answer, Citation
 from assistant.text.quantities import quantities
@@ -40,14 +48,16 @@ SpanKind = Literal["trend", "difference", "extreme"]
 
 _NUMBERS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _RECENT = re.compile(r"(?:近|最近|过去)([二两三四五六七八九十\d]{1,2})\s?年|([二两三四五六七八九十\d]{1,2})\s?年来")
+_SINCE = re.compile(r"年(?:度)?以来|年(?:度)?至今|年(?:度)?到现在")
 _TREND = re.compile(
-    r"有什么变化|有何变化|怎么变化|怎样变化|如何变化|变化情况|变化趋势|趋势|历年|这几年|近几年|逐年|各年"
+    r"(?:是|有所)?(?:增加|增长|上升|提高)了?还是(?:减少|下降|降低)了?|以来|至今|有什么变化|有何变化|怎么变化|怎样变化|如何变化|变化情况|变化趋势|趋势|历年|这几年|近几年|逐年|各年"
 )
 _EXTREME = re.compile(r"(最多|最少|最高|最低|最大|最小)")
 _WHICH_YEAR = re.compile(r"哪一?年|哪个年度")
 _DIFFERENCE = re.compile(r"比.{0,12}?(?:多|少|增加|减少|增长|下降|提高|降低|高|低)|相比|相差|差多少|差了多少")
 _FRAME = re.compile(
-    r"哪一?年的?|哪个年度的?|有什么变化|有何变化|怎么变化|怎样变化|如何变化|变化情况|变化趋势|的?趋势|历年|这几年|近几年|逐年|各年"
+    r"^与|(?:是|有所)?(?:增加|增长|上升|提高)了?还是(?:减少|下降|降低)了?|以来|至今|到现在|(?:是)?(?:怎么|如何)变化了?的?|变化了(?=多少|几)"
+    r"|哪一?年的?|哪个年度的?|有什么变化|有何变化|怎么变化|怎样变化|如何变化|变化情况|变化趋势|的?趋势|历年|这几年|近几年|逐年|各年"
     r"|(?:近|最近|过去)[二两三四五六七八九十\d]{1,2}\s?年(?:来)?|[二两三四五六七八九十\d]{1,2}\s?年来"
     r"|最多|最少|最高|最低|最大|最小|比|相比|相差|差了?多少|分别|各"
     r"|(?:多|少|增加|减少|增长|下降|提高|降低)了?(?:多少|几)?|是多少|有多少|多少|是|的$|[？?。，,\s]"
@@ -61,6 +71,7 @@ class Span:
     topic: str  # what is counted: 接待查档人次
     recent: int = 0  # 近三年 → 3
     extreme: str = ""  # 最多 …
+    since: bool = False  # "2021年以来": from the year named to the newest the holdings have
 
 
 def read_span(question: str) -> Span | None:
@@ -80,7 +91,10 @@ def read_span(question: str) -> Span | None:
     topic = _FRAME.sub("", remove_years(text)).replace("了", "").strip("的")
     if not topic:
         return None
-    return Span(kind, years, topic, recent, extreme.group(1) if extreme else "")
+    since = len(years) == 1 and bool(_SINCE.search(text))
+    if kind == "trend" and len(years) == 1 and not since:
+        return None  # "2023年查档人次是增加了还是减少了": a change against the year before, not a series
+    return Span(kind, years, topic, recent, extreme.group(1) if extreme else "", since)
 
 
 _AGAINST_LAST_YEAR = re.compile(r"比上年|比去年|较上年|较去年|同比")
@@ -133,6 +147,47 @@ def figure_of(year: int, finding: Finding) -> YearFigure:
     return figure
 
 
+def one_series(figures: Iterable[YearFigure]) -> list[YearFigure]:
+    """The figures read from one series of reports where the holdings allow: a year whose figure
+    came from another kind of document (a project's acceptance report beside the annual reports)
+    takes the same-unit figure its own annual report states, when its finding has one."""
+    figures = list(figures)
+    kinds = Counter(_report_kind(f.finding.quotes[0]) for f in figures)
+    if len(kinds) < 2:
+        return figures
+    # The kind most years can be read from (already, or from another quote of theirs).
+    main = max(kinds, key=lambda kind: (sum(_in_kind(f, kind) is not None for f in figures), kinds[kind]))
+    if sum(_in_kind(f, main) is not None for f in figures) < 2:
+        return figures
+    out = []
+    for figure in figures:
+        same = _in_kind(figure, main)
+        if same is not None and same is not figure.finding.quotes[0]:
+            rest = [q for q in figure.finding.quotes if q is not same]
+            figure = figure_of(figure.year, replace(figure.finding, quotes=[same, *rest]))
+        out.append(figure)
+    return out
+
+
+def _in_kind(figure: YearFigure, kind: str) -> Candidate | None:
+    """The figure's quote from a report of `kind` with the figure's unit, if its finding has one."""
+    first = figure.finding.quotes[0]
+    if _report_kind(first) == kind:
+        return first
+    others = figure.finding.quotes[1:] + figure.finding.other_sources
+    return next((c for c in others if _report_kind(c) == kind and _unit_of(c.answer) == figure.unit), None)
+
+
+def _report_kind(candidate: Candidate) -> str:
+    """A source's name without its years: the series it belongs to ('年度部门整体支出绩效评价报告')."""
+    return remove_years(candidate.chunk.source_name.rsplit(".", 1)[0])
+
+
+def _unit_of(text: str) -> str:
+    found = quantities(text)
+    return found[0].unit if found else ""
+
+
 @dataclass
 class _Cited:
     by_chunk: dict[str, int] = field(default_factory=dict)
@@ -149,7 +204,7 @@ class _Cited:
 def render_span(question: str, span: Span, figures: list[YearFigure]) -> Answer | None:
     """The answer across years, or None when fewer than two years have the figure (the caller
     then answers the question as an ordinary one)."""
-    found = sorted((f for f in figures if f.found), key=lambda f: f.year)
+    found = sorted(one_series(f for f in figures if f.found), key=lambda f: f.year)
     missing = sorted(f.year for f in figures if not f.found)
     if len(found) < 2 or len({f.unit for f in found}) != 1:
         return None

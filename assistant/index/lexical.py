@@ -65,6 +65,8 @@ STOP_WORDS = frozenset(
     # How people talk to a chat box: fillers that say nothing about the records.
     "过 才 啥 些 这些 那些 一些 东西 咱 咱们 县里 市里 省里 想 知道 想知道 帮 帮我 麻烦 啦 哦 呀 钱 打算".split()
 )
+# "提供档案卷（件）次": the count unit 卷 after 档案, which jieba would read as 档 + 案卷.
+_UNIT_AFTER_ARCHIVES = re.compile(r"档案(?=卷)")
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 # 几人, 几辆车, 多少钱 …: how much is asked, not what about.
 _QUESTION_WORD = re.compile(r"^(?:几|多少)")
@@ -88,8 +90,12 @@ def pos_segmenter() -> jieba.posseg.POSTokenizer:
 
 
 def terms(text: str) -> list[str]:
-    """Search terms of a text: jieba's search-mode words, lower-cased, no punctuation or stop words."""
-    words = segmenter().cut_for_search(text.lower())
+    """Search terms of a text: jieba's search-mode words, lower-cased, no punctuation or stop words.
+
+    >>> terms("提供利用档案卷（件）次")
+    ['提供', '利用', '档案', '卷', '件', '次']
+    """
+    words = segmenter().cut_for_search(_UNIT_AFTER_ARCHIVES.sub("档案 ", text.lower()))
     return [
         w
         for w in (w.strip() for w in words)

@@ -251,7 +251,8 @@ def is_year_at(text: str, start: int) -> bool:
     return _YEAR_AT.match(text, start) is not None
 
 
-_YEARS_SAID = re.compile(rf"{_Y}\s?年(?:度)?(?:\s?[和、至到—-]\s?{_Y}\s?年(?:度)?)*")
+# '2021年', '2021年和2022年', '2021年到2023年', and '2021—2023年' (the first 年 left out).
+_YEARS_SAID = re.compile(rf"{_Y}\s?(?:年(?:度)?)?(?:\s?[和、至到—~－-]\s?{_Y}\s?年(?:度)?)+|{_Y}\s?年(?:度)?")
 
 
 def replace_years(text: str, said: str) -> str | None:
