@@ -61,6 +61,11 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
             f"{len(stale)} 个文档的访问级别与目录或访问设置不一致（如 {Path(stale[0].path).name}）："
             "请运行 archive-assistant doctor --repair"
         )
+    if assistant.index.stale:
+        problems.append(
+            f"索引由旧版本建立（{'、'.join(assistant.index.stale)}已更新），在重建前不能导入新文件："
+            f"请运行 archive-assistant --index-dir {settings.index_dir} reindex"
+        )
     if status.chunks == 0:
         problems.append("索引为空：请先运行 archive-assistant ingest <目录>")
     assistant.close()

@@ -20,6 +20,18 @@ from assistant.service import Assistant, build_assistant
 
 sys.path.insert(0, str(ROOT))  # `corpora.build_sample` imports from the repo root
 
+# The developer's shell may set ARCHIVE_ASSISTANT_* (a model server, an index, a config file):
+# the tests run on their own settings only, also in session fixtures built before any test.
+for _name in [n for n in os.environ if n.startswith("ARCHIVE_ASSISTANT_")]:
+    os.environ.pop(_name)
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What one test set in the environment (outside monkeypatch) does not reach the next."""
+    for name in [n for n in os.environ if n.startswith("ARCHIVE_ASSISTANT_")]:
+        monkeypatch.delenv(name)
+
 
 @pytest.fixture
 def assistant(tmp_path: Path) -> Assistant:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import chromadb
+import pytest
 from helpers import make_settings
 from typer.testing import CliRunner
 
@@ -25,7 +26,10 @@ from assistant.cli import app
 from assistant.index import db, vectors
 from assistant.index.reindex import BATCH, reindex
 from assistant.index.store import MODEL_KEY, REINDEX_KEY
+from assistant.models import Principal, Role
 from assistant.service import build_assistant
+
+STAFF = Principal("staff", Role.STAFF)
 
 ROWS = 2 * BATCH + 40  # three batches: a kill after the first leaves the run inside its writes
 
@@ -125,3 +129,47 @@ def test_reindex_killed_mid_write_resumes_to_a_whole_index_that_answers(tmp_path
     # Nothing left to do: a further run says so and writes nothing.
     again = reindex(make_settings(index), progress=False)
     assert again.embedded == 0 and "无需重新计算" in again.lines()[0]
+
+
+# An index another release built: its stages are reported, it takes no new files, reindex rebuilds it.
+
+
+def test_an_index_built_by_another_release_is_reported_refused_new_files_and_rebuilt(tmp_path: Path) -> None:
+    from assistant.errors import IndexMismatchError
+    from assistant.index import identity
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "指南.md").write_text("# 指南\n\n## 库房管理\n\n库房相对湿度控制在45%至60%之间。\n", encoding="utf-8")
+    (corpus / "总结.md").write_text("# 2023年工作总结\n\n全年提供档案5387卷（件）次。\n", encoding="utf-8")
+    gone = tmp_path / "外来.md"
+    gone.write_text("# 外来文件\n\n全年接待参观300人次。\n", encoding="utf-8")
+    settings = make_settings(tmp_path / "index")
+    built = build_assistant(settings)
+    assert built.ingest([corpus, gone]).ok
+    older = {**identity.current(), "segmenter": "an-older-dictionary", "figures": "1"}
+    db.set_meta(built.index.conn, identity.PIPELINE_KEY, json.dumps(older))
+    gone.unlink()
+    built.close()
+
+    reopened = build_assistant(settings)
+    assert reopened.index.stale == ["中文分词词典", "报告数字提取"]
+    late = tmp_path / "新文件.md"
+    late.write_text("# 新文件\n\n新内容。\n", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="reindex"):
+        reopened.ingest([late])
+    index = str(settings.index_dir)
+    doctor = CliRunner().invoke(app, ["--index-dir", index, "doctor"])
+    assert doctor.exit_code == 1 and "旧版本" in doctor.output and "Traceback" not in doctor.output
+    assert reopened.ask("2023年提供档案多少卷（件）次？", STAFF).status == "answered"  # still answers meanwhile
+    reopened.close()
+
+    result = CliRunner().invoke(app, ["--index-dir", index, "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "重建了 2 个来源" in result.output and "外来.md" in result.output
+    rebuilt = build_assistant(settings)
+    assert rebuilt.index.stale == []
+    assert json.loads(db.get_meta(rebuilt.index.conn, identity.PIPELINE_KEY) or "{}") == identity.current()
+    assert rebuilt.ingest([late]).ok
+    answer = rebuilt.ask("2023年提供档案多少卷（件）次？", STAFF)
+    assert answer.status == "answered" and "5387卷（件）次" in answer.answer

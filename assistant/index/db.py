@@ -516,6 +516,13 @@ def pending_source_paths(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT path FROM sources WHERE status != 'complete'")]
 
 
+def forget_content_hashes(conn: sqlite3.Connection) -> list[str]:
+    """Every source's path, each marked changed so the next ingest reads it again."""
+    with conn:
+        conn.execute("UPDATE sources SET content_hash = ''")
+    return [row[0] for row in conn.execute("SELECT path FROM sources ORDER BY path")]
+
+
 def source_paths_of_chunks(conn: sqlite3.Connection, chunk_ids: Iterable[str]) -> list[str]:
     ids = list(chunk_ids)
     paths: set[str] = set()

@@ -65,6 +65,8 @@ STOP_WORDS = frozenset(
     # How people talk to a chat box: fillers that say nothing about the records.
     "过 才 啥 些 这些 那些 一些 东西 咱 咱们 县里 市里 省里 想 知道 想知道 帮 帮我 麻烦 啦 哦 呀 钱 打算".split()
 )
+# Bumped when a rule below changes the terms a text gets (the index records it: index/identity.py).
+RULES_VERSION = "2"
 # "提供档案卷（件）次": the count unit 卷 after 档案, which jieba would read as 档 + 案卷.
 _UNIT_AFTER_ARCHIVES = re.compile(r"档案(?=卷)")
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")

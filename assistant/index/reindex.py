@@ -15,15 +15,20 @@ collection stays untouched, so:
 Vectors the new collection holds for chunks that were deleted in between (an ingest with the old
 model after a kill) are swept before the switch. Deliberately not handled: running reindex while
 another process ingests into the same index.
+
+An index another release built (another chunker, segmenter dictionary or figure extractor,
+index/identity.py) is then rebuilt from its source files, which this step does need; a source no
+longer on disk keeps its old text and is named in the report.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.index import db, vectors
+from assistant.index import db, identity, vectors
 from assistant.index.embeddings import Embedder
 from assistant.index.store import MODEL_KEY, REINDEX_KEY, Index, open_index
 from assistant.settings import Settings
@@ -33,7 +38,7 @@ from assistant.settings import Settings
 BATCH = 128
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReindexReport:
     old_model: str | None
     new_model: str
@@ -42,15 +47,27 @@ class ReindexReport:
     embedded: int
     stale_removed: int
     fallback_warning: str | None  # the current model is the offline fallback: why
+    rebuilt_stages: list[str] = field(default_factory=list)  # pipeline stages another release ran
+    rebuilt_sources: int = 0
+    missing_sources: list[str] = field(default_factory=list)  # not on disk any more: kept as they were
+    failed_sources: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        lines = []
         if self.old_model == self.new_model and self.embedded == 0:
-            return [f"索引的 {self.chunks} 个文本块都已有当前模型的向量，无需重新计算。"]
-        resumed = f"（其中 {self.already_done} 个是上次中断前已算好的）" if self.already_done else ""
-        return [
-            f"已用当前模型重新计算向量：共 {self.chunks} 个文本块{resumed}，本次计算 {self.embedded} 个。",
-            *(["已删除旧模型的向量。"] if self.old_model and self.old_model != self.new_model else []),
-        ]
+            lines.append(f"索引的 {self.chunks} 个文本块都已有当前模型的向量，无需重新计算。")
+        else:
+            resumed = f"（其中 {self.already_done} 个是上次中断前已算好的）" if self.already_done else ""
+            lines.append(f"已用当前模型重新计算向量：共 {self.chunks} 个文本块{resumed}，本次计算 {self.embedded} 个。")
+            if self.old_model and self.old_model != self.new_model:
+                lines.append("已删除旧模型的向量。")
+        if self.rebuilt_stages:
+            lines.append(f"按新版本（{'、'.join(self.rebuilt_stages)}）从源文件重建了 {self.rebuilt_sources} 个来源。")
+        for name in self.missing_sources:
+            lines.append(f"⚠ 源文件已不在原处，其内容按旧版本保留：{name}（请重新导入或上传该文件）")
+        for message in self.failed_sources:
+            lines.append(f"⚠ 重建失败：{message}")
+        return lines
 
 
 def reindex(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> ReindexReport:
@@ -77,7 +94,28 @@ def reindex(settings: Settings, embedder: Embedder | None = None, progress: bool
         vectors.drop_collection(
             settings.index_dir / "chroma", vectors.collection_name(str(model), settings.chunk_size), settings.chroma_url
         )
-    return ReindexReport(old, new, len(chunk_ids), done_before, len(todo), len(stale), index.embedder.fallback_warning)
+    warning = index.embedder.fallback_warning
+    report = ReindexReport(old, new, len(chunk_ids), done_before, len(todo), len(stale), warning)
+    return _rebuilt_from_sources(index, report)
+
+
+def _rebuilt_from_sources(index: Index, report: ReindexReport) -> ReindexReport:
+    """Every source read again when another release cut, segmented or read figures from it; the
+    index then records this release. Text alone cannot be re-cut, so the files are needed."""
+    from assistant.ingest.pipeline import ingest  # the pipeline imports the index modules
+
+    stages = identity.stale_stages(index.conn)
+    if not stages:
+        return report
+    paths = [Path(p) for p in db.forget_content_hashes(index.conn)]
+    present = [p for p in paths if p.exists()]
+    result = ingest(index, present)
+    identity.record(index.conn)
+    report.rebuilt_stages = stages
+    report.rebuilt_sources = sum(r.status != "failed" for r in result.files)
+    report.missing_sources = [p.name for p in paths if not p.exists()]
+    report.failed_sources = [r.message for r in result.files if r.status == "failed"]
+    return report
 
 
 def _embed_batch(index: Index, chunk_ids: list[str]) -> None:

@@ -18,7 +18,7 @@ import chromadb.errors
 
 from assistant import audit
 from assistant.errors import IndexMismatchError, storage_error
-from assistant.index import db, vectors
+from assistant.index import db, identity, vectors
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
 
@@ -29,6 +29,9 @@ class Index:
     collection: chromadb.Collection
     embedder: Embedder
     settings: Settings
+    # Pipeline stages (in Chinese) that another release ran on the stored text: the index then
+    # answers as before but takes no new files until `reindex` rebuilds it (index/identity.py).
+    stale: list[str] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -74,6 +77,7 @@ def _open(settings: Settings, embedder: Embedder, reindexing: bool) -> Index:
     audit.create(index.conn)
     if not reindexing:
         _check_model(index.conn, embedder.name, settings)
+        index.stale = identity.stale_stages(index.conn)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
 

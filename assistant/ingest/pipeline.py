@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.errors import IngestError
+from assistant.errors import IndexMismatchError, IngestError
 from assistant.index import db, vectors
 from assistant.index.store import Index
 from assistant.ingest import levels, scans
@@ -134,6 +134,12 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
     many small files in one call (twice the texts/s of one call per file, docs/benchmarks/ingest.md);
     each file is still written and marked complete on its own, so a crash loses at most the batch.
     """
+    if index.stale:
+        raise IndexMismatchError(
+            f"索引 {index.settings.index_dir} 由旧版本建立（{'、'.join(index.stale)}已更新），"
+            "新文件不能与旧内容混在一起："
+            f"请先运行 archive-assistant --index-dir {index.settings.index_dir} reindex 按新版本重建，再导入。"
+        )
     levels.reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored files
     files, problems = discover(paths)
     # Catalogues first: a scan named by its 档号 then finds its row (access level, fonds) at once.
