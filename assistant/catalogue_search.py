@@ -124,7 +124,8 @@ def entries_by_chunk(conn: sqlite3.Connection, chunk_ids: list[str]) -> list[Ent
 
 
 def _where(query: CatalogueQuery, max_level: int) -> tuple[str, list[object]]:
-    clauses, params = ["k.access_level <= ?"], [max_level]
+    clauses: list[str] = ["k.access_level <= ?"]
+    params: list[object] = [max_level]
     if query.fonds:
         clauses.append("k.fonds_key = ?")
         params.append(fonds_key(query.fonds))

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.access import clearance
 from assistant.codes import code_key
@@ -61,12 +62,12 @@ class EvalReport:
         return [i for i in self.items if i.fact_ok is False or i.citation_ok is False or not i.status_ok or i.leaks]
 
 
-def load_gold(path: Path) -> list[dict[str, object]]:
+def load_gold(path: Path) -> list[dict[str, Any]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"无法读取评测集 {path}：{exc.strerror or exc}") from exc
-    items: list[dict[str, object]] = []
+    items: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -83,7 +84,7 @@ def load_gold(path: Path) -> list[dict[str, object]]:
     return items
 
 
-def _conversation(raw: dict[str, object], path: Path, number: int) -> dict[str, object]:
+def _conversation(raw: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     """A conversation item: its turns, each a gold item asked with the turns before it as history."""
     turns = raw["turns"]
     assert isinstance(turns, list)
@@ -111,15 +112,15 @@ _ALIASES = {
 }
 
 
-def normalise_item(raw: dict[str, object]) -> dict[str, object]:
+def normalise_item(raw: dict[str, Any]) -> dict[str, Any]:
     """A gold item in our field names, whichever of the usual names the file used."""
-    item: dict[str, object] = {"id": raw.get("id", ""), "type": raw.get("type", "")}
+    item: dict[str, Any] = {"id": raw.get("id", ""), "type": raw.get("type", "")}
     for field_name, names in _ALIASES.items():
         item[field_name] = next((raw[n] for n in names if raw.get(n) not in (None, "")), None)
     for list_field in ("expect_contains", "forbidden"):
         value = item[list_field]
-        item[list_field] = [value] if isinstance(value, str | int | float) else list(value or [])  # type: ignore[arg-type]
-    item["expect_contains"] = [str(v) for v in item["expect_contains"]]  # type: ignore[union-attr]
+        item[list_field] = [value] if isinstance(value, str | int | float) else list(value or [])
+    item["expect_contains"] = [str(v) for v in item["expect_contains"]]
     unanswerable = raw.get("unanswerable") is True or raw.get("answerable") is False
     if item["expect_status"] not in ("answered", "no_evidence"):
         item["expect_status"] = "no_evidence" if unanswerable or item["type"] in NEGATIVE_TYPES else "answered"
@@ -131,14 +132,14 @@ def normalise_item(raw: dict[str, object]) -> dict[str, object]:
     return item
 
 
-def evaluate(assistant: Assistant, gold: list[dict[str, object]]) -> EvalReport:
+def evaluate(assistant: Assistant, gold: list[dict[str, Any]]) -> EvalReport:
     """Every item asked as its role would; a conversation's turns in order, each with the
     conversation so far as history, each judged like a single question."""
     report = EvalReport()
     for item in gold:
         turns = item["turns"] if item.get("type") == "conversation" else [item]
         history: list[tuple[str, str]] = []
-        for turn in turns:  # type: ignore[union-attr]
+        for turn in turns:
             role = Role(str(turn.get("role") or "staff"))
             answer = assistant.ask(str(turn["question"]), Principal("eval", role), history=history)
             report.items.append(judge(assistant, turn, role, answer))
@@ -146,9 +147,9 @@ def evaluate(assistant: Assistant, gold: list[dict[str, object]]) -> EvalReport:
     return report
 
 
-def judge(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> ItemResult:
+def judge(assistant: Assistant, item: dict[str, Any], role: Role, answer: Answer) -> ItemResult:
     expect_status = item.get("expect_status", "answered")
-    contains = [str(s) for s in item.get("expect_contains") or []]  # type: ignore[union-attr]
+    contains = [str(s) for s in item.get("expect_contains") or []]
     fact_ok = None
     if expect_status == "answered" and contains:
         fact_ok = answer.status == "answered" and all(s in answer.answer for s in contains)
@@ -164,7 +165,7 @@ def judge(assistant: Assistant, item: dict[str, object], role: Role, answer: Ans
     )
 
 
-def _citation_ok(item: dict[str, object], answer: Answer) -> bool | None:
+def _citation_ok(item: dict[str, Any], answer: Answer) -> bool | None:
     source, page, code = item.get("expect_source"), item.get("expect_page"), item.get("expect_archival_code")
     if code:
         return any(c.archival_code and code_key(c.archival_code) == code_key(str(code)) for c in answer.citations)
@@ -173,13 +174,13 @@ def _citation_ok(item: dict[str, object], answer: Answer) -> bool | None:
     return None
 
 
-def _leaks(assistant: Assistant, item: dict[str, object], role: Role, answer: Answer) -> list[str]:
+def _leaks(assistant: Assistant, item: dict[str, Any], role: Role, answer: Answer) -> list[str]:
     # The "理解为：" line restates the asker's own words, never what the holdings say.
     said = "\n".join(line for line in answer.answer.splitlines() if not line.startswith("理解为："))
     shown = "\n".join([said, *(c.text for c in answer.citations), *(c.archival_code or "" for c in answer.citations)])
     shown_keys = {code_key(c.archival_code) for c in answer.citations if c.archival_code}
     leaks = []
-    for secret in item.get("forbidden") or []:  # type: ignore[union-attr]
+    for secret in item.get("forbidden") or []:
         secret = str(secret)
         if secret in shown or code_key(secret) in shown_keys:
             leaks.append(secret)

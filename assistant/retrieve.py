@@ -67,7 +67,7 @@ def lexical_candidates(
         return []
     found = db.lexical_search(conn, every, filters, max_level, limit)
     some = match_expression(question_terms, "OR")
-    if len(found) >= limit or some == every:  # one term: AND and OR are the same query
+    if some is None or len(found) >= limit or some == every:  # one term: AND and OR are the same query
         return found
     seen = {chunk_id for chunk_id, _ in found}
     more = [hit for hit in db.lexical_search(conn, some, filters, max_level, limit) if hit[0] not in seen]

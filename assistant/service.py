@@ -24,7 +24,15 @@ from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
 from assistant.answer.local_llm import LocalModelServer
 from assistant.answer.question import Question, analyse, home_place, place_of
-from assistant.answer.series import Span, change_span, figure_of, part_question, read_span, render_span
+from assistant.answer.series import (
+    Span,
+    YearFigure,
+    change_span,
+    figure_of,
+    part_question,
+    read_span,
+    render_span,
+)
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError, QuestionError
@@ -150,7 +158,7 @@ class Assistant:
                         audit.record_interrupted(self.index.conn, principal, mode, question, [h.chunk for h in hits])
             else:
                 answer = extractive
-            if answer is not extractive:  # generated: retrieval time is the extractive answer's
+            if answer is not None and answer is not extractive:  # generated: retrieval time is the extractive answer's
                 answer.timings_ms["retrieve"] = extractive.timings_ms.get("retrieve", 0.0)
         assert answer is not None
         answer.question = asked
@@ -326,7 +334,8 @@ class Assistant:
             )
         if span.recent:
             years = years[-span.recent :]
-        figures, hits = [], []
+        figures: list[YearFigure] = []
+        hits: list[Hit] = []
         for year in years:
             part = self._with_home(analyse(part_question(year, span.topic), current_year=year), principal)
             finding, part_hits = self._find(part, principal, filters, k, True, timings)

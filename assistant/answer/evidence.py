@@ -453,8 +453,8 @@ def _kind(question: Question, sentence: str) -> tuple[str, str, Problem | None]:
         name = _name_in(question, sentence)
         return (name, clause_around(sentence, sentence.find(name)), None) if name else ("", sentence, "kind")
     if kind == "reason":
-        match = _CAUSE.search(sentence)
-        return ("", clause_around(sentence, match.start()), None) if match else ("", sentence, "kind")
+        cause = _CAUSE.search(sentence)
+        return ("", clause_around(sentence, cause.start()), None) if cause else ("", sentence, "kind")
     if kind == "definition" and question.defined:
         key = defined_key(question)
         place = sentence.find(key)

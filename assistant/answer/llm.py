@@ -15,12 +15,14 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import openai
 from langchain_core.exceptions import ContextOverflowError
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from assistant.answer.grounding import format_context
 from assistant.errors import ConfigError, LLMError
@@ -48,9 +50,9 @@ def build_chat_model(settings: Settings) -> ChatOpenAI:
         model=settings.llm_model,
         base_url=settings.llm_base_url,
         # Local servers ignore the key, but the OpenAI client refuses to start without one.
-        api_key=settings.llm_api_key or "not-needed",
+        api_key=SecretStr(settings.llm_api_key or "not-needed"),
         temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
+        max_completion_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout,
         max_retries=0,
         # Plain chat completions: the one API every OpenAI-compatible server implements.
@@ -181,7 +183,7 @@ def _stream_text(settings: Settings, model: ChatOpenAI, messages: Sequence[BaseM
         raise LLMError(_empty_reply(settings))
 
 
-def _invoke(settings: Settings, model: ChatOpenAI, messages: Sequence[BaseMessage], **kwargs: object) -> AIMessage:
+def _invoke(settings: Settings, model: ChatOpenAI, messages: Sequence[BaseMessage], **kwargs: Any) -> AIMessage:
     try:
         return model.invoke(messages, **kwargs)
     except (openai.OpenAIError, *_MALFORMED) as exc:

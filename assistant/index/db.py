@@ -329,7 +329,7 @@ def year_tags(years: Sequence[int]) -> str:
 def _chunk_from(row: Sequence[object]) -> Chunk:
     *fields, context_years, published = row
     years = tuple(int(y) for y in str(context_years or "").split())
-    return Chunk(*fields, context_years=years, published=published)  # type: ignore[arg-type]
+    return Chunk(*fields, years, published)  # type: ignore[arg-type,call-arg]
 
 
 def chunks_by_id(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Chunk]:

@@ -76,7 +76,7 @@ def upsert(collection: chromadb.Collection, chunks: Sequence[Chunk], vectors: Se
         part = chunks[start : start + batch]
         collection.upsert(
             ids=[c.id for c in part],
-            embeddings=[list(v) for v in vectors[start : start + batch]],
+            embeddings=[list(map(float, v)) for v in vectors[start : start + batch]],  # type: ignore[arg-type]
             metadatas=[metadata_of(c) for c in part],
         )
 
@@ -117,8 +117,9 @@ def search(
     while True:
         # No collection.count() first: it cost 9 ms at 100k chunks and 28 ms at 300k, per question.
         # Chroma returns fewer than asked when the collection is smaller, which ends the loop.
-        result = collection.query(query_embeddings=[list(vector)], n_results=fetch, include=["distances"])
-        found = list(zip(result["ids"][0], result["distances"][0], strict=True))
+        result = collection.query(query_embeddings=[list(vector)], n_results=fetch, include=["distances"])  # type: ignore[arg-type]
+        distances = result["distances"] or [[]]
+        found = list(zip(result["ids"][0], distances[0], strict=True))
         keep = visible([chunk_id for chunk_id, _ in found])
         kept = [(chunk_id, d) for chunk_id, d in found if chunk_id in keep]
         if len(kept) >= limit or len(found) < fetch or fetch >= limit * MAX_WIDEN:

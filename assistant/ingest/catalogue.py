@@ -182,7 +182,7 @@ def _csv_sheets(path: Path, settings: Settings, warnings: list[str]) -> tuple[di
     except csv.Error as exc:
         raise IngestError(path, f"CSV 格式有误（{exc}），可能有未闭合的引号", row=reader.line_num) from exc
     lines = sum(1 for line in text.splitlines() if line.strip(" ,;\t\"'"))  # a line of empty cells is no record
-    records = sum(1 for record in table if any(c.strip() for c in record))  # type: ignore[union-attr]
+    records = sum(1 for record in table if any(str(c).strip() for c in record))
     if lines != records:
         spanning = (n for n, record in enumerate(table, start=1) if any("\n" in str(c) for c in record))
         first = next(spanning, None)
@@ -218,7 +218,8 @@ def _spreadsheet(path: Path, settings: Settings) -> tuple[dict[str, Table], int 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         try:
-            return {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}, counted
+            sheets = {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}
+            return {name: [list[object](row) for row in rows] for name, rows in sheets.items()}, counted
         finally:
             workbook.close()
     except (CalamineError, ValueError, OSError) as exc:

@@ -32,6 +32,7 @@ from assistant.ingest import scans
 
 if TYPE_CHECKING:
     from assistant.index.store import Index
+    from assistant.models import Chunk
     from assistant.settings import Settings
 
 _META_KEY = "access_settings"
@@ -87,7 +88,7 @@ def apply_levels(index: Index, stale: list[StaleSource]) -> int:
     """Give the chunks of these sources their expected level, in SQLite and in Chroma's filter
     metadata (SQLite first: retrieval filters on it, Chroma's copy only narrows the dense leg).
     Returns how many chunks changed."""
-    changed = []
+    changed: list[Chunk] = []
     for source in stale:
         ids = [row[0] for row in index.conn.execute("SELECT id FROM chunks WHERE source_id = ?", (source.source_id,))]
         chunks = db.chunks_by_id(index.conn, ids).values()

@@ -277,8 +277,8 @@ def _pdf_grid(table: Any) -> list[list[Cell]]:
     """A pdfplumber table as a grid: every position between the cells' edges gets the cell
     whose box covers it, so a merged cell fills all the positions it spans."""
     texts: dict[tuple[float, ...], str] = {}
-    for row, values in zip(table.rows, table.extract(), strict=True):
-        for box, value in zip(row.cells, values, strict=True):
+    for table_row, values in zip(table.rows, table.extract(), strict=True):
+        for box, value in zip(table_row.cells, values, strict=True):
             if box is not None:
                 texts[tuple(box)] = value or ""
     boxes = list(texts)
