@@ -1,7 +1,9 @@
 """Answer truth on every gold set, by question type: `python bench/bench_answers.py [--out FILE]`.
 
-Builds three indexes in a temporary folder (the sample alone; the sample with the hand-written
-field documents; the news items), asks every gold question through `Assistant.ask`, and reports
+Builds indexes in a temporary folder (the sample alone; the sample with the hand-written field
+documents; the news items; archives generated with other seeds, counties and years, never used
+for tuning), asks every gold question through `Assistant.ask` (a conversation's turns in order,
+each with the turns before it as history), and reports
 per set and per type: answered right, refused right, and the negative-rejection figure over all
 questions whose answer is not in the holdings although close passages are. Markdown on stdout
 (and in --out).
@@ -30,7 +32,32 @@ SETS = {
     "held-out round 1": (["sample", "field"], ["field_src/heldout_round1.jsonl"]),
     "held-out round 2": (["sample", "field"], ["field_src/heldout_round2.jsonl"]),
     "news": (["news"], ["news/gold.jsonl"]),
+    "sample: across years": (["sample"], ["sample/gold_series.jsonl"]),
+    "sample: conversations": (["sample"], ["sample/gold_conversations.jsonl"]),
 }
+# Generated archives (seed, county, years): their own figures give their gold sets.
+GENERATED = [
+    (11, "东川县", (2016, 2017, 2018)),
+    (23, "南岭县", (2019, 2020, 2021, 2022)),
+    (37, "西岭县", (2018, 2019, 2020, 2021, 2022)),
+]
+for _seed, _county, _years in GENERATED:
+    _name = f"gen-{_seed}"
+    SETS[f"{_county} (seed {_seed}): figures, catalogue, refusals"] = ([_name], [f"{_name}/gold.jsonl"])
+    SETS[f"{_county} (seed {_seed}): across years"] = ([_name], [f"{_name}/gold_series.jsonl"])
+    SETS[f"{_county} (seed {_seed}): conversations"] = ([_name], [f"{_name}/gold_conversations.jsonl"])
+
+
+def _corpus(folder: Path, name: str) -> Path:
+    """A shipped corpus, or a generated one built into the temporary folder."""
+    if not name.startswith("gen-"):
+        return ROOT / "corpora" / name
+    from corpora.build_sample import build_corpus
+
+    seed, county, years = next(g for g in GENERATED if f"gen-{g[0]}" == name)
+    if not (folder / name / "gold.jsonl").exists():
+        build_corpus(folder / name, seed=seed, years=years, county=county)
+    return folder / name
 
 
 def run(folder: Path) -> dict[str, list[ItemResult]]:
@@ -40,9 +67,9 @@ def run(folder: Path) -> dict[str, list[ItemResult]]:
         key = tuple(corpora)
         if key not in built:
             assistant = build_assistant(Settings(index_dir=folder / "-".join(key)))
-            assert assistant.ingest([ROOT / "corpora" / c for c in corpora]).ok
+            assert assistant.ingest([_corpus(folder, c) for c in corpora]).ok
             built[key] = assistant
-        gold = [item for g in golds for item in load_gold(ROOT / "corpora" / g)]
+        gold = [item for g in golds for item in load_gold(_corpus(folder, g.split("/")[0]) / g.split("/", 1)[1])]
         results[name] = evaluate(built[key], gold).items  # type: ignore[arg-type]
     return results
 
