@@ -220,29 +220,39 @@ def read_documents(pdfs: list[Path], pages: int, workdir: Path, shared: bool, **
     return time.perf_counter() - started, read
 
 
-def throughput(pdfs: list[Path], pages: int, runs: int, workdir: Path, cores: int, workers: int, shared: bool) -> dict:
-    per_minute, accuracy, worst, figures, loads = [], [], [], [], []
-    with cores_limited(cores):
-        for _ in range(runs):
-            seconds, result = read_documents(pdfs, pages, workdir, shared, ocr_workers=workers)
-            per_minute.append(len(result) * 60 / seconds)
-            median, low, found = quality(result)
-            accuracy.append(median)
-            worst.append(low)
-            figures.append(found)
-            loads.append(os.getloadavg()[0])
-    return {
-        "cores": cores,
-        "workers": workers,
-        "shared": shared,
-        "ppm": statistics.median(per_minute),
-        "ppm_min": min(per_minute),
-        "ppm_max": max(per_minute),
-        "accuracy": statistics.median(accuracy),
-        "worst": min(worst),
-        "figures": statistics.median(figures),
-        "load": statistics.median(loads),
-    }
+def throughput(
+    pdfs: list[Path], pages: int, runs: int, workdir: Path, configs: list[tuple[int, int, bool]]
+) -> list[dict]:
+    """Pages/min of each (cores, workers, shared pool) configuration; the configurations take
+    turns within each run, so a change in the machine's load falls on all of them alike."""
+    seen: dict[tuple[int, int, bool], list[tuple[float, tuple[float, ...], float]]] = {c: [] for c in configs}
+    for run in range(runs):
+        for cores, workers, shared in configs:
+            with cores_limited(cores):
+                seconds, result = read_documents(pdfs, pages, workdir, shared, ocr_workers=workers)
+            seen[(cores, workers, shared)].append((len(result) * 60 / seconds, quality(result), os.getloadavg()[0]))
+        print(f"throughput pass {run + 1}/{runs} done", flush=True)
+    rows = []
+    for (cores, workers, shared), found in seen.items():
+        per_minute = [ppm for ppm, _, _ in found]
+        rows.append(
+            {
+                "cores": cores,
+                "workers": workers,
+                "shared": shared,
+                "ppm": statistics.median(per_minute),
+                "ppm_min": min(per_minute),
+                "ppm_max": max(per_minute),
+                "accuracy": statistics.median(q[0] for _, q, _ in found),
+                "worst": min(q[1] for _, q, _ in found),
+                "figures": statistics.median(q[2] for _, q, _ in found),
+                "load": statistics.median(load for _, _, load in found),
+            }
+        )
+        if workers == 1 and cores > 1:
+            rows[-1]["note"] = "1 process, all cores as threads"
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
 
 
 def quality(result: list[ocr.OcrPage], mean: bool = False) -> tuple[float, ...]:
@@ -403,13 +413,8 @@ def main() -> None:
         else:
             study = settings_study(pdfs[0], args.pages, thin, args.thin, args.runs)
         cores = len(os.sched_getaffinity(0))
-        results = []
-        for workers, shared in [(1, True), *[(n, s) for n in range(2, cores + 1) for s in (True, False)]]:
-            results.append(throughput(pdfs, args.pages, args.runs, workdir, workers, workers, shared))
-            print(json.dumps(results[-1]), flush=True)
-        results.append(throughput(pdfs, args.pages, args.runs, workdir, cores, 1, True))
-        results[-1]["note"] = "1 process, all cores as threads"
-        print(json.dumps(results[-1]), flush=True)
+        configs = [(1, 1, True), *[(n, n, shared) for n in range(2, cores + 1) for shared in (True, False)]]
+        results = throughput(pdfs, args.pages, args.runs, workdir, [*configs, (cores, 1, True)])
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"study": study, "results": results, "load0": load0}))
     plot([r for r in results if "note" not in r], args.out.with_suffix(".png"))
