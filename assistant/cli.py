@@ -21,7 +21,7 @@ import typer
 
 from assistant.cli_params import ChineseUsage, utf8_text
 from assistant.errors import AssistantError, QuestionError
-from assistant.models import Answer, Filters, Principal, Role
+from assistant.models import Answer, Filters, IngestReport, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
 
@@ -101,6 +101,10 @@ def ingest_command(
     """导入报告（PDF/DOCX/MD/TXT）和目录（CSV/XLSX），增量且可重复执行。"""
     assistant = _assistant(ctx, _settings(ctx))
     report = assistant.ingest(paths)
+    _echo_report(report, assistant.status().embedding_warning)
+
+
+def _echo_report(report: IngestReport, embedding_warning: str | None) -> None:
     for result in report.files:
         if result.status == "failed":
             typer.secho(f"失败：{result.message}", err=True, fg=typer.colors.RED)
@@ -112,11 +116,32 @@ def ingest_command(
         f"导入 {len(ingested)} 个文件（{sum(f.chunks for f in ingested)} 个文本块），"
         f"未变化跳过 {len(unchanged)} 个，失败 {len(report.failed)} 个。"
     )
-    status = assistant.status()
-    if status.embedding_warning:
-        typer.secho(f"⚠ {status.embedding_warning}", err=True, fg=typer.colors.YELLOW)
+    if embedding_warning:
+        typer.secho(f"⚠ {embedding_warning}", err=True, fg=typer.colors.YELLOW)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("batch")
+@friendly_errors
+def batch_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="要批量导入的文件或目录")],
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.9:8786），不填则在本机启动", parser=utf8_text
+        ),
+    ] = "",
+    workers: Annotated[int, typer.Option("--workers", help="本机启动的计算进程数", min=1, max=256)] = 2,
+) -> None:
+    """批量导入积压档案：文字识别和向量化交给 Dask 集群（需安装 batch 扩展），结果写入同一索引。"""
+    from assistant.batch import run_batch
+
+    settings = _settings(ctx)
+    batch = run_batch(paths, settings, scheduler, workers)
+    typer.echo(f"计算节点 {batch.workers} 个，文字识别 {batch.ocr_files} 个扫描文件。")
+    _echo_report(batch.report, batch.embedding_warning)
 
 
 @app.command("ask")

@@ -36,8 +36,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
@@ -47,6 +48,7 @@ from tqdm import tqdm
 
 from assistant.errors import ConfigError, IngestError
 from assistant.ingest.chunking import heading_level
+from assistant.settings import usable_cores
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -67,6 +69,10 @@ _MODELS = {
 }
 # Bump when rendering changes in a way the pixels do not show (the cache key includes it).
 _CACHE_VERSION = 1
+# Lines are recognised one at a time: rapidocr pads a batch to its widest line, and on our
+# pages one line per call read the same text 1.3-1.4x faster than its default of 6
+# (docs/benchmarks/ocr.md). A GPU would want larger batches.
+_REC_BATCH = 1
 
 _TEXT_CHAR = re.compile(r"[\w\u3400-\u9fff]")  # CJK ideographs, letters, digits
 _PAGE_NUMBER = re.compile(r"^[-—–－~]\s*\d{1,4}\s*[-—–－~]$|^第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?$")
@@ -119,7 +125,7 @@ class OcrPage:
 
 
 def cache_dir(settings: Settings) -> Path:
-    return settings.index_dir / "ocr-cache"
+    return settings.ocr_cache_dir or settings.index_dir / "ocr-cache"
 
 
 def ocr_pages(refs: Sequence[PageRef], settings: Settings) -> list[OcrPage]:
@@ -127,7 +133,7 @@ def ocr_pages(refs: Sequence[PageRef], settings: Settings) -> list[OcrPage]:
     found: dict[PageRef, tuple[RawPage, bool]] = {}
     todo: list[tuple[PageRef, str]] = []
     for ref, image in _images(refs, settings.ocr_dpi):
-        key = page_key(image)
+        key = page_key(image, engine_key(settings))
         cached = _read_cache(settings, key)
         if cached is not None:
             found[ref] = (cached, True)
@@ -206,15 +212,22 @@ def _frame_images(path: Path, refs: Sequence[PageRef]) -> Iterator[tuple[PageRef
         raise IngestError(path, f"图像文件损坏或格式无法识别（{type(exc).__name__}）") from exc
 
 
-def page_key(image: Image.Image) -> str:
-    """The cache key of a rendered page: its pixels, size, and the recogniser that reads them."""
-    digest = hashlib.sha256(f"{_engine_id()}|v{_CACHE_VERSION}|{image.size}|".encode())
+def page_key(image: Image.Image, reading: str = "") -> str:
+    """The cache key of a rendered page: its pixels, size, and the recogniser that reads them
+    (`reading`: `engine_key` of the settings)."""
+    digest = hashlib.sha256(f"{_engine_id()}|v{_CACHE_VERSION}|{reading}|{image.size}|".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()
 
 
 def _engine_id() -> str:
     return f"rapidocr-{metadata.version('rapidocr')}-" + "-".join(_MODELS.values())
+
+
+def engine_key(settings: Settings) -> str:
+    """What, besides the pixels, decides the boxes a page gets: part of its cache key. Pages
+    read with the detector at another size are read again (the boxes would differ)."""
+    return f"det{settings.ocr_det_side}"
 
 
 # ---- cache ------------------------------------------------------------------------------------
@@ -252,59 +265,123 @@ def _write_cache(settings: Settings, key: str, raw: RawPage) -> None:
 
 # ---- recognition, in worker processes -----------------------------------------------------------
 
-# One engine per process, created on first use: loading the models takes about a second.
-_engine_cache: dict[int, Any] = {}
+
+@dataclass(frozen=True)
+class Reading:
+    """How a page is read, as a worker needs it: render resolution, detector size, threads."""
+
+    dpi: int
+    det_side: int
+    threads: int
+
+
+# One engine per process and reading, created on first use: loading the models takes about a second.
+_engine_cache: dict[tuple[int, int], Any] = {}
+
+
+@dataclass
+class _Pools:
+    """The worker pools of one `worker_pool()` block, by (workers, threads)."""
+
+    pools: dict[tuple[int, int], ProcessPoolExecutor] = field(default_factory=dict)
+
+    def get(self, workers: int, threads: int) -> ProcessPoolExecutor:
+        if (workers, threads) not in self.pools:
+            self.pools[(workers, threads)] = _new_pool(workers)
+        return self.pools[(workers, threads)]
+
+    def discard(self, pool: ProcessPoolExecutor) -> None:
+        for key, known in list(self.pools.items()):
+            if known is pool:
+                del self.pools[key]
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_pools: ContextVar[_Pools | None] = ContextVar("ocr_pools", default=None)
+
+
+@contextmanager
+def worker_pool() -> Iterator[None]:
+    """Inside it, every `ocr_pages` call shares one pool of worker processes, started for the
+    first document with pages to read and closed at the end: an ingest run of many scanned
+    documents no longer starts (and loads the models in) a pool per document, 3-5 s each.
+    Outside it, each call starts and closes its own pool, as a one-off read should."""
+    if _pools.get() is not None:  # nested: the outer block owns the pools
+        yield
+        return
+    pools = _Pools()
+    token = _pools.set(pools)
+    try:
+        yield
+    finally:
+        _pools.reset(token)
+        for pool in pools.pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent holds torch, Chroma and SQLite threads that a forked child
+    # could inherit in a locked state.
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
 
 
 def _recognise_all(todo: Sequence[tuple[PageRef, str]], settings: Settings) -> Iterator[tuple[PageRef, str, RawPage]]:
     """(ref, key, raw page) for each page, in order of completion, with a pages/s progress bar."""
     if not todo:
         return
-    workers = max(1, min(settings.ocr_workers, len(todo)))
-    cores = os.cpu_count() or 1
+    pools = _pools.get()
+    # A shared pool keeps its size whatever the document: it is started once for the whole run.
+    workers = max(1, settings.ocr_workers if pools else min(settings.ocr_workers, len(todo)))
+    cores = usable_cores()
     bar = tqdm(total=len(todo), desc="文字识别", unit="页", leave=False, disable=len(todo) < 2)
     try:
         if workers == 1:  # one page (or one worker): not worth starting processes for
+            reading = Reading(settings.ocr_dpi, settings.ocr_det_side, settings.ocr_threads or cores)
             for ref, key in todo:
-                yield ref, key, _recognise(ref, settings.ocr_dpi, cores)
+                yield ref, key, _recognise(ref, reading)
                 bar.update()
             return
-        yield from _recognise_in_pool(todo, settings.ocr_dpi, workers, max(1, cores // workers), bar)
+        reading = Reading(settings.ocr_dpi, settings.ocr_det_side, settings.ocr_threads or max(1, cores // workers))
+        if pools is None:
+            with _new_pool(workers) as pool:
+                yield from _recognise_in_pool(pool, todo, reading, bar)
+            return
+        pool = pools.get(workers, reading.threads)
+        try:
+            yield from _recognise_in_pool(pool, todo, reading, bar)
+        except IngestError as exc:
+            if isinstance(exc.__cause__, BrokenProcessPool):  # the next document gets a new pool
+                pools.discard(pool)
+            raise
     finally:
         bar.close()
 
 
 def _recognise_in_pool(
-    todo: Sequence[tuple[PageRef, str]], dpi: int, workers: int, threads: int, bar: tqdm
+    pool: ProcessPoolExecutor, todo: Sequence[tuple[PageRef, str]], reading: Reading, bar: tqdm
 ) -> Iterator[tuple[PageRef, str, RawPage]]:
-    # spawn, not fork: the parent holds torch, Chroma and SQLite threads that a forked child
-    # could inherit in a locked state.
-    context = get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(_recognise_in_worker, ref, dpi, threads): (ref, key) for ref, key in todo}
-        try:
-            for future in as_completed(futures):
-                ref, key = futures[future]
-                try:
-                    raw = future.result()
-                except BrokenProcessPool as exc:  # a RuntimeError too: test it first
-                    raise IngestError(
-                        ref.path, "文字识别进程意外退出（可能内存不足），请减少 ocr_workers 后重试"
-                    ) from exc
-                except RuntimeError as exc:
-                    raise IngestError(ref.path, f"第 {ref.page} 页文字识别失败（{exc}）") from exc
-                yield ref, key, raw
-                bar.update()
-        finally:
-            for future in futures:
-                future.cancel()
+    futures = {pool.submit(_recognise_in_worker, ref, reading): (ref, key) for ref, key in todo}
+    try:
+        for future in as_completed(futures):
+            ref, key = futures[future]
+            try:
+                raw = future.result()
+            except BrokenProcessPool as exc:  # a RuntimeError too: test it first
+                raise IngestError(ref.path, "文字识别进程意外退出（可能内存不足），请减少 ocr_workers 后重试") from exc
+            except RuntimeError as exc:
+                raise IngestError(ref.path, f"第 {ref.page} 页文字识别失败（{exc}）") from exc
+            yield ref, key, raw
+            bar.update()
+    finally:
+        for future in futures:
+            future.cancel()
 
 
-def _recognise_in_worker(ref: PageRef, dpi: int, threads: int) -> RawPage:
+def _recognise_in_worker(ref: PageRef, reading: Reading) -> RawPage:
     """`_recognise` in a worker process. Our exceptions take several arguments and do not
     survive pickling back to the parent, so every failure crosses as a RuntimeError."""
     try:
-        return _recognise(ref, dpi, threads)
+        return _recognise(ref, reading)
     except ConfigError:  # one argument: pickles fine, and stops the run as it should
         raise
     except IngestError as exc:
@@ -313,11 +390,11 @@ def _recognise_in_worker(ref: PageRef, dpi: int, threads: int) -> RawPage:
         raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
 
 
-def _recognise(ref: PageRef, dpi: int, threads: int) -> RawPage:
+def _recognise(ref: PageRef, reading: Reading) -> RawPage:
     """Render and recognise one page (in a worker process, or here for a single page)."""
-    image = render(ref, dpi)
+    image = render(ref, reading.dpi)
     try:
-        result = _engine(threads)(image)
+        result = _engine(reading.threads, reading.det_side)(image)
     except Exception as exc:  # onnxruntime and OpenCV raise their own types
         raise IngestError(ref.path, f"第 {ref.page} 页文字识别失败（{type(exc).__name__}: {exc}）") from exc
     if result.boxes is None or result.txts is None or result.scores is None:
@@ -329,13 +406,13 @@ def _recognise(ref: PageRef, dpi: int, threads: int) -> RawPage:
     return RawPage(image.width, image.height, boxes)
 
 
-def _engine(threads: int) -> Any:
-    if threads not in _engine_cache:
-        _engine_cache[threads] = _new_engine(threads)
-    return _engine_cache[threads]
+def _engine(threads: int, det_side: int) -> Any:
+    if (threads, det_side) not in _engine_cache:
+        _engine_cache[(threads, det_side)] = _new_engine(threads, det_side)
+    return _engine_cache[(threads, det_side)]
 
 
-def _new_engine(threads: int) -> Any:
+def _new_engine(threads: int, det_side: int) -> Any:
     import rapidocr
 
     models = Path(rapidocr.__file__).parent / "models"
@@ -344,6 +421,12 @@ def _new_engine(threads: int) -> Any:
         "Global.max_side_len": MAX_SIDE,
         "Global.text_score": 0.0,  # keep every box in the cache; `clean_boxes` decides
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        # The detector sees the page shrunk to `det_side` px on its long side (rapidocr's default
+        # instead enlarges the short side to 736 px at least, and keeps a 150 dpi A4 page whole);
+        # each line found is still cut from the full-size page for recognition.
+        "Det.limit_type": "max",
+        "Det.limit_side_len": det_side,
+        "Rec.rec_batch_num": _REC_BATCH,
     }
     for stage, name in _MODELS.items():
         if not (models / name).is_file():

@@ -33,7 +33,7 @@ from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
 from assistant.ingest.chunking import chunk_catalogue_row
 from assistant.ingest.figures import figures_of
 from assistant.ingest.loaders import TEXT_SUFFIXES
-from assistant.ingest.ocr import OcrPage
+from assistant.ingest.ocr import OcrPage, worker_pool
 from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ def _not_a_file(path: Path) -> str:
     return "不是普通文件（管道、套接字或设备文件），无法读取，已跳过"
 
 
+@worker_pool()  # one pool of OCR processes for every scanned document of the run
 def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
     """Ingest every file under `paths`, catalogues first; results come back in that order.
 
