@@ -280,6 +280,29 @@ def reindex_command(ctx: typer.Context) -> None:
         typer.secho(f"⚠ {report.fallback_warning}", err=True, fg=typer.colors.YELLOW)
 
 
+config_app = typer.Typer(help="查看设置：每项的当前值、用途和来源。", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+@friendly_errors
+def config_show_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """列出全部设置：当前值、来源（默认、环境变量、配置文件、命令行）和用途。环境变量名为
+    ARCHIVE_ASSISTANT_ 加设置名的大写；配置文件（TOML）由 ARCHIVE_ASSISTANT_CONFIG 指定。"""
+    from assistant.settings import describe
+
+    described = describe(_settings(ctx))
+    if as_json:
+        typer.echo(json.dumps([d.__dict__ for d in described], ensure_ascii=False, indent=1))
+        return
+    for d in described:
+        typer.echo(f"{d.name} = {d.value}  [{d.source}]")
+        typer.echo(f"    {d.description}")
+
+
 audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
