@@ -181,7 +181,7 @@ def last_question(outputs: Sequence[Any]) -> str:
 def shown_text(outputs: Sequence[Any]) -> str:
     """Everything an ask event puts on the page except what the user typed: the assistant's chat
     messages, the sources panel, the citation picker's labels and the page caption."""
-    chat, _question, _turn, sources, pick, _image, caption, _exported = outputs
+    chat, _question, _turn, sources, pick, _image, caption, _exported = outputs[:8]  # then the conversation's
     parts = [message_text(m) for m in chat or [] if isinstance(m, dict) and m.get("role") == "assistant"]
     parts += [text for text in (sources, caption) if isinstance(text, str)]
     if isinstance(pick, dict):

@@ -18,7 +18,7 @@ import chromadb.errors
 
 from assistant import audit
 from assistant.errors import IndexMismatchError, storage_error
-from assistant.index import db, vectors
+from assistant.index import conversations, db, vectors
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
 
@@ -65,6 +65,7 @@ def _open(settings: Settings, embedder: Embedder) -> Index:
         settings=settings,
     )
     audit.create(index.conn)
+    conversations.create(index.conn)
     _check_or_record(index.conn, "embedding_model", embedder.name, settings)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
