@@ -2,19 +2,20 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-export HF_HUB_OFFLINE ?= 1
-export TRANSFORMERS_OFFLINE ?= 1
+# `make run` asks the model hub (with a short timeout) for the configured embedding model and
+# falls back to the shipped offline model; tests and CI never ask (HF_HUB_OFFLINE=1 on `test`).
 export ANONYMIZED_TELEMETRY ?= False
 INDEX_DIR ?= $(CURDIR)/.index
 
-.PHONY: venv run test lint fmt sample screenshots clean
+.PHONY: venv run run-llm test lint fmt sample screenshots clean
 
 $(BIN)/archive-assistant: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with.
+	$(BIN)/pip install --quiet -e '.[dev,test-llm]'
 	touch $@
 
 venv: $(BIN)/archive-assistant
@@ -23,8 +24,15 @@ run: venv
 	$(BIN)/archive-assistant --index-dir $(INDEX_DIR) ingest corpora/sample
 	$(BIN)/python ui.py --index-dir $(INDEX_DIR)
 
+# The UI answering with a local GGUF model: LOCAL_MODEL=path/to/model.gguf, else the 0.5B test model.
+LOCAL_MODEL ?=
+run-llm: venv
+	$(BIN)/archive-assistant --index-dir $(INDEX_DIR) ingest corpora/sample
+	ARCHIVE_ASSISTANT_LLM_LOCAL_MODEL="$${LOCAL_MODEL:-$$($(BIN)/python -m assistant.gguf_parts qwen2.5-coder-0.5b)}" \
+		$(BIN)/python ui.py --index-dir $(INDEX_DIR)
+
 test: venv
-	$(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
 lint: venv
 	$(BIN)/ruff check .
@@ -35,7 +43,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 screenshots: venv
-	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_browser.py
+	HF_HUB_OFFLINE=1 UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_browser.py
 
 sample: venv
 	$(BIN)/python corpora/build_sample.py

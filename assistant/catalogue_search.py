@@ -19,6 +19,7 @@ from typing import Literal
 
 from assistant.codes import clean_code_text, fonds_key
 from assistant.index.lexical import terms
+from assistant.text.years import remove_years, year_span
 
 Intent = Literal["lookup", "count", "list"]
 
@@ -28,10 +29,6 @@ _FONDS_PATTERNS = (
     re.compile(r"第\s*([A-Z]?\d{1,4})\s*(?:号)?全宗"),
     re.compile(r"(?<![\w-])([A-Z]\d{3})(?![\w-])"),
 )
-_DECADES = {"五十": 1950, "六十": 1960, "七十": 1970, "八十": 1980, "九十": 1990}
-_DECADE = re.compile(r"(?:(19|20)?([5-9]0)|(五十|六十|七十|八十|九十))年代")
-_YEAR_SPAN = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:[-—–~～至到])\s*((?:19|20)\d{2})")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _COUNT = re.compile(r"(?:多少|几)\s*(?:个)?\s*(?:卷|件|份|条|盒|册)|数量|总数|共有多少|有多少(?:档案|案卷|文件|条目)")
 _LIST = re.compile(
     r"有哪些|哪些(?:档案|案卷|文件|卷|件)|列出|列举|清单|目录中.*(?:关于|有关)|在哪个档号|哪个档号|哪一卷|档号是(?:什么|多少)"
@@ -44,6 +41,9 @@ _FRAME_WORDS = frozenset(
 )
 
 
+# "保管期限为永久的", "永久的档案有哪些": a retention filter, not a title word.
+_RETENTION = re.compile(r"(?:保管期限(?:为|是)?)?(永久|长期|短期|定期30年|定期10年)(?:保管)?的?")
+
 _ENTRY_COLUMNS = "k.chunk_id, k.fonds, k.archival_code, k.title, k.year, k.retention, k.pages, k.open_status"
 
 
@@ -54,6 +54,7 @@ class CatalogueQuery:
     year_from: int | None = None
     year_to: int | None = None
     keywords: tuple[str, ...] = ()
+    retention: str | None = None  # 永久, 长期, 30年 …: only rows kept that long
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,14 @@ class Entry:
 class Listing:
     entries: list[Entry] = field(default_factory=list)
     total: int = 0
+    offset: int = 0  # how many entries earlier pages showed
 
 
 def parse_question(question: str) -> CatalogueQuery | None:
     """The catalogue query a question asks, or None when it is not a catalogue question."""
     text = clean_code_text(question)
     fonds = _fonds_in(text)
-    year_from, year_to = _year_span(text)
+    year_from, year_to = year_span(text)
     if _COUNT.search(text):
         intent: Intent = "count"
     elif _LIST.search(text) and _CATALOGUE_NOUN.search(text):
@@ -87,7 +89,9 @@ def parse_question(question: str) -> CatalogueQuery | None:
         return None
     if intent == "count" and fonds is None and not _CATALOGUE_NOUN.search(text):
         return None
-    return CatalogueQuery(intent, fonds, year_from, year_to, _keywords(text, fonds))
+    retention = _RETENTION.search(text)
+    keywords = _keywords(_RETENTION.sub(" ", text), fonds)
+    return CatalogueQuery(intent, fonds, year_from, year_to, keywords, retention.group(1) if retention else None)
 
 
 def count_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: int) -> int:
@@ -95,14 +99,18 @@ def count_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: in
     return conn.execute(f"SELECT count(*) FROM catalogue k WHERE {where}", params).fetchone()[0]
 
 
-def list_entries(conn: sqlite3.Connection, query: CatalogueQuery, max_level: int, limit: int = 20) -> Listing:
+def list_entries(
+    conn: sqlite3.Connection, query: CatalogueQuery, max_level: int, limit: int = 20, offset: int = 0
+) -> Listing:
+    """Up to `limit` entries from `offset` on (a later page for "还有吗"), and the total."""
     where, params = _where(query, max_level)
     rows = conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM catalogue k WHERE {where} ORDER BY k.fonds, k.code_key, k.row_number LIMIT ?",
-        [*params, limit],
+        f"SELECT {_ENTRY_COLUMNS} FROM catalogue k WHERE {where} "
+        "ORDER BY k.fonds, k.code_key, k.row_number LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
-    total = len(rows) if len(rows) < limit else count_entries(conn, query, max_level)
-    return Listing([Entry(*row) for row in rows], total)
+    total = offset + len(rows) if 0 < len(rows) < limit else count_entries(conn, query, max_level)
+    return Listing([Entry(*row) for row in rows], total, offset)
 
 
 def entries_by_chunk(conn: sqlite3.Connection, chunk_ids: list[str]) -> list[Entry]:
@@ -126,6 +134,9 @@ def _where(query: CatalogueQuery, max_level: int) -> tuple[str, list[object]]:
     if query.year_to is not None:
         clauses.append("k.year <= ?")
         params.append(query.year_to)
+    if query.retention:
+        clauses.append("instr(k.retention, ?) > 0")
+        params.append(query.retention)
     if query.keywords and (query.fonds or query.year_from is not None):
         # The fonds/year index narrows the rows to thousands at most: test titles directly.
         for keyword in query.keywords:
@@ -151,23 +162,8 @@ def _fonds_in(text: str) -> str | None:
     return None
 
 
-def _year_span(text: str) -> tuple[int | None, int | None]:
-    if match := _YEAR_SPAN.search(text):
-        low, high = sorted((int(match.group(1)), int(match.group(2))))
-        return low, high
-    if match := _DECADE.search(text):
-        start = _DECADES[match.group(3)] if match.group(3) else int((match.group(1) or "19") + match.group(2))
-        return start, start + 9
-    years = [int(y) for y in _YEAR.findall(text)]
-    if years:
-        return min(years), max(years)
-    return None, None
-
-
 def _keywords(text: str, fonds: str | None) -> tuple[str, ...]:
-    text = _YEAR_SPAN.sub(" ", text)
-    text = _DECADE.sub(" ", text)
-    text = _YEAR.sub(" ", text)
+    text = remove_years(text)
     if fonds:
         text = text.replace(fonds, " ")
     text = _COUNT.sub(" ", _LIST.sub(" ", text))

@@ -1,4 +1,4 @@
-"""The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|chat`.
+"""The command line: `archive-assistant [--index-dir DIR] ingest|ask|eval|doctor|reindex|chat`.
 
 Every command builds settings here, at the edge, and calls the Assistant API. Expected failures
 (`AssistantError`) become one sentence on stderr and exit status 1; a command line that cannot
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from assistant.cli_params import ChineseUsage, utf8_text
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, QuestionError
 from assistant.models import AccessChoice, Answer, Filters, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
@@ -96,10 +96,13 @@ def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     return load_settings(index_dir=ctx.obj["index_dir"], **overrides)
 
 
-def _assistant(settings: Settings):
+def _assistant(ctx: typer.Context, settings: Settings):
+    """The assistant for one command; a local model server it started stops when the command ends."""
     from assistant.service import build_assistant
 
-    return build_assistant(settings)
+    assistant = build_assistant(settings)
+    ctx.call_on_close(assistant.close)
+    return assistant
 
 
 @app.command("ingest")
@@ -121,7 +124,7 @@ def ingest_command(
     if classification is not None and open_status is None:
         raise typer.BadParameter("设定密级时请同时给出开放状态", param_hint="--classification")
     choice = AccessChoice(open_status.value, classification.value if classification else "") if open_status else None
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(ctx, _settings(ctx))
     report = assistant.ingest(paths, choice=choice, added_by="命令行" if choice else None)
     for result in report.files:
         if result.status == "failed":
@@ -163,7 +166,7 @@ def ask_command(
     """提问：返回引用出处的回答，或“未找到依据”。"""
     if year_from is not None and year_to is not None and year_from > year_to:
         raise typer.BadParameter(f"起始年度 {year_from} 晚于截止年度 {year_to}", param_hint="--year-from")
-    assistant = _assistant(_settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
+    assistant = _assistant(ctx, _settings(ctx, llm_base_url=llm_base_url, llm_model=llm_model))
     warning = assistant.status().embedding_warning
     if warning and not as_json:
         typer.secho(f"⚠ {warning}", err=True, fg=typer.colors.YELLOW)
@@ -217,7 +220,7 @@ def eval_command(
     from assistant.evaluate import evaluate, load_gold
 
     items = load_gold(gold)
-    report = evaluate(_assistant(_settings(ctx)), items)
+    report = evaluate(_assistant(ctx, _settings(ctx)), items)
     metrics = report.metrics()
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -253,7 +256,7 @@ def doctor_command(
     if fix:
         from assistant.index.repair import repair
 
-        for line in repair(_assistant(settings).index).lines():
+        for line in repair(_assistant(ctx, settings).index).lines():
             typer.echo(line)
     findings, problems = diagnose(settings)
     for line in findings:
@@ -262,6 +265,19 @@ def doctor_command(
         typer.secho(f"✗ {line}", fg=typer.colors.RED)
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("reindex")
+@friendly_errors
+def reindex_command(ctx: typer.Context) -> None:
+    """用当前嵌入模型重新计算索引的全部向量（读索引里的文本，不重读源文件；中断后再运行会接着做）。"""
+    from assistant.index.reindex import reindex
+
+    report = reindex(_settings(ctx))
+    for line in report.lines():
+        typer.echo(line)
+    if report.fallback_warning:
+        typer.secho(f"⚠ {report.fallback_warning}", err=True, fg=typer.colors.YELLOW)
 
 
 audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)
@@ -317,24 +333,46 @@ def feedback_export_command(
 def chat_command(
     ctx: typer.Context,
     role: Annotated[Role, typer.Option("--role", help="提问者角色")] = Role.STAFF,
+    as_json: Annotated[bool, typer.Option("--json", help="从标准输入每行读一个问题，每轮输出一行 JSON")] = False,
 ) -> None:
-    """在终端里连续提问（空行或 Ctrl-D 退出）。"""
-    assistant = _assistant(_settings(ctx))
-    typer.echo(assistant.status().summary())
+    """连续提问，追问（“那2022年呢？”“比上年增加了多少？”）结合上文理解（空行或 Ctrl-D 退出）。
+
+    With --json it reads one question a line from standard input until EOF, keeps the
+    conversation, and prints one JSON object a turn (the `ask --json` fields and `understood_as`)."""
+    assistant = _assistant(ctx, _settings(ctx))
+    if not as_json:
+        typer.echo(assistant.status().summary())
     principal = Principal(name="terminal", role=role)
+    history: list[tuple[str, str]] = []  # a follow-up is read with the questions before it
+    for question in _questions(interactive=not as_json):
+        if not question:
+            if as_json:
+                continue
+            break
+        try:
+            answer = assistant.ask(question, principal, history=history)
+        except QuestionError as exc:  # one bad line does not end the conversation
+            typer.secho(f"错误：{exc}", err=True, fg=typer.colors.RED)
+            continue
+        history.append((question, answer.answer))
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else render_answer(answer))
+
+
+def _questions(interactive: bool) -> Iterator[str]:
+    """Lines typed at the 问> prompt, or read from standard input (--json), stripped."""
     while True:
         try:
-            question = input("问> ").strip()
+            line = input("问> ") if interactive else sys.stdin.readline()
         except EOFError:
-            break
+            return
         except UnicodeDecodeError:
             typer.secho(
                 "错误：输入含有无法识别的字节（不是 UTF-8 编码的文字），请重新输入。", err=True, fg=typer.colors.RED
             )
             continue
-        if not question:
-            break
-        typer.echo(render_answer(assistant.ask(question, principal)))
+        if not interactive and line == "":
+            return
+        yield line.strip()
 
 
 def main() -> None:

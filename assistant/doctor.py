@@ -11,8 +11,14 @@ from pathlib import Path
 
 from assistant.answer.llm import check_llm
 from assistant.errors import AssistantError
+from assistant.index.reindex import unfinished_reindex
 from assistant.ingest.levels import stale_sources
 from assistant.settings import Settings
+
+FALLBACK_ADVICE = (
+    "要使用配置的模型：在能联网的机器上下载它，把模型文件夹复制到本机，"
+    "设 ARCHIVE_ASSISTANT_EMBEDDING_MODEL=该文件夹的路径，再运行 archive-assistant reindex。"
+)
 
 
 def repair_advice(settings: Settings) -> str:
@@ -30,15 +36,19 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
     except AssistantError as exc:
         return findings, [str(exc)]
     status = assistant.status()
-    findings.append(f"嵌入模型：{status.embedding_model}（配置为 {settings.embedding_model}）")
+    about = f"，{assistant.index.embedder.about}" if assistant.index.embedder.about else ""
+    findings.append(f"嵌入模型：{status.embedding_model}（配置为 {settings.embedding_model}{about}）")
     if status.embedding_warning:
         findings.append(f"⚠ 离线回退：{status.embedding_warning}")
+        findings.append(f"  {FALLBACK_ADVICE}")
+    if target := unfinished_reindex(assistant.index):
+        problems.append(f"向量重算（改用 {target}）中断过，尚未完成：请再次运行 archive-assistant reindex")
     findings.append(
         f"索引：{status.sources} 个来源，{status.chunks} 个文本块，{status.catalogue_rows} 条目录，"
         f"{assistant.index.collection.count()} 个向量"
     )
     findings.append(f"回答方式：{status.llm}")
-    if problem := check_llm(settings):
+    if problem := check_llm(assistant.settings):  # with a local model: the server it started
         problems.append(problem)
     if status.pending_sources:
         problems.append(f"{status.pending_sources} 个来源导入未完成（中断过）：{repair_advice(settings)}")
@@ -53,4 +63,5 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
         )
     if status.chunks == 0:
         problems.append("索引为空：请先运行 archive-assistant ingest <目录>")
+    assistant.close()
     return findings, problems

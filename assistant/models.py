@@ -201,12 +201,17 @@ class Answer:
     # answer when the answerer set none); on refusals, what was found nearby, marked as not an answer.
     direct_answer: str = ""
     hint: str = ""
+    understood_as: str = ""  # a follow-up read with the conversation: the standalone question
+    # A question across years: each year's checked figure ({year, value, unit, text, citation}),
+    # for the UI's chart and table and the export.
+    series: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def first_sentence(self) -> str:
         if self.status != "answered":
             return ""
-        return self.direct_answer or next((line for line in self.answer.splitlines() if line.strip()), "")
+        lines = (line for line in self.answer.splitlines() if line.strip() and not line.startswith("理解为："))
+        return self.direct_answer or next(lines, "")
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -215,6 +220,8 @@ class Answer:
             "direct_answer": self.first_sentence,
             "status": self.status,
             "hint": self.hint,
+            "understood_as": self.understood_as,
+            "series": self.series,
             "citations": [citation.to_json() for citation in self.citations],
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "warnings": self.warnings,

@@ -5,6 +5,7 @@ A file is a system message and a human message, each introduced by a line that i
 `{name}`; a literal brace is written `{{` or `}}`. `{no_evidence}` is filled in here with
 `NO_EVIDENCE_ANSWER`, so the sentence stays defined once. A missing or unknown placeholder is a
 `ConfigError` naming the file, raised on load rather than in front of a user mid-answer.
+Where the files are found: `default_prompts_dir`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ _SECTIONS = {"[system]": "system", "[human]": "human"}
 
 
 def default_prompts_dir() -> Path:
-    """The repository's `prompts/` next to the package (a source checkout or editable install)."""
-    return Path(__file__).parent.parent / "prompts"
+    """The templates shipped with the package, else the repository's `prompts/`.
+
+    `prompts/` at the top of the repository is where the templates are kept and edited; a wheel
+    carries them as `assistant/prompt_templates/` (setup.py maps that package to `prompts/`), so an
+    installed copy finds them beside its own code. A source checkout or editable install has no
+    such folder and reads `prompts/` directly. The `prompts_dir` setting overrides both."""
+    packaged = Path(__file__).parent / "prompt_templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
 
 
 def load_prompt(name: PromptName, prompts_dir: Path | None = None) -> ChatPromptTemplate:

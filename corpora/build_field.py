@@ -154,12 +154,44 @@ def build(out: Path = DEFAULT_OUT) -> list[dict[str, object]]:
     return gold
 
 
+NEWS_SOURCE = HERE / "news_src"
+NEWS_OUT = HERE / "news"
+
+
+def build_news(out: Path = NEWS_OUT) -> list[dict[str, object]]:
+    """One text file per news item of ``news_src/passages.txt`` (``@ name`` starts an item), and
+    the gold set: short items in the shape of a public RAG benchmark, many of them near misses."""
+    out.mkdir(parents=True, exist_ok=True)
+    items: dict[str, list[str]] = {}
+    name = None
+    for line in (NEWS_SOURCE / "passages.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if line.startswith("@"):
+            name = line[1:].strip()
+            items[name] = []
+        elif name:
+            items[name].append(line.strip())
+    for name, lines in items.items():
+        (out / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    gold = [json.loads(line) for line in (NEWS_SOURCE / "gold_src.jsonl").read_text(encoding="utf-8").splitlines()]
+    for item in gold:
+        item.setdefault("expect_status", "answered")
+        item.setdefault("expect_contains", [])
+        item.setdefault("role", "staff")
+    with (out / "gold.jsonl").open("w", encoding="utf-8") as fh:
+        for item in gold:
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return gold
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     gold = build(args.out)
-    print(f"wrote {args.out}: {len(gold)} gold items")
+    news = build_news()
+    print(f"wrote {args.out}: {len(gold)} gold items; {NEWS_OUT}: {len(news)} gold items")
 
 
 if __name__ == "__main__":

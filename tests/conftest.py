@@ -33,3 +33,23 @@ def sample_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     report = built.ingest([ROOT / "corpora" / "sample"])
     assert report.ok, [f.message for f in report.failed]
     return built
+
+
+@pytest.fixture(scope="session")
+def field_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """One county archive as staff meet it: the generated sample and the hand-written field
+    documents (government work reports, a 决算, a plan, a neighbouring county's archive)."""
+    index_dir = tmp_path_factory.mktemp("field-index")
+    built = build_assistant(make_settings(index_dir))
+    report = built.ingest([ROOT / "corpora" / "sample", ROOT / "corpora" / "field"])
+    assert report.ok, [f.message for f in report.failed]
+    return built
+
+
+@pytest.fixture(scope="session")
+def news_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """Short news items in the shape of a public Chinese RAG benchmark."""
+    built = build_assistant(make_settings(tmp_path_factory.mktemp("news-index")))
+    report = built.ingest([ROOT / "corpora" / "news"])
+    assert report.ok, [f.message for f in report.failed]
+    return built

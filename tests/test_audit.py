@@ -18,7 +18,7 @@ from assistant.models import Role
 from assistant.service import Assistant
 from bench.bench_load import ASK_FORM, Browser, SimUser, async_client
 from tests.app_server import App, running_app
-from tests.ui_fixtures import PDF_NAME
+from tests.ui_fixtures import REPORT_NAME
 
 CSV = "档号,题名,年度,开放状态\n38-1-0001,关于招工的请示,1978,开放\n38-1-0002,关于转正定级的批复,1979,控制使用\n"
 
@@ -95,7 +95,7 @@ async def _ask_and_stop(app: App, question: str) -> str:
         assert (await browser.open_page()).ok and browser.events is not None
         event = browser.events.ask
         body = {
-            "data": [question, [], *ASK_FORM],
+            "data": [question, [], "起草", *ASK_FORM[1:]],  # drafts stream; a question's answer is held back
             "event_data": None,
             "fn_index": event.fn_index,
             "trigger_id": event.trigger_id,
@@ -122,7 +122,7 @@ def test_an_answer_stopped_while_it_is_written_is_still_audited(tmp_path: Path, 
     words = ["据报告，", "2022年", "完成", "数字化", "扫描", "8600页", "[1]", "。"]
     fake_llm.default_reply = Reply(chunks=words, chunk_delay=0.5)
     overrides = {"llm_base_url": fake_llm.base_url, "llm_model": fake_llm.model, "llm_timeout": 30.0}
-    question = "2022年数字化扫描多少页"
+    question = "起草2023年查阅利用工作部分"
     with running_app(tmp_path, [(STOPPER.name, STOPPER.password, Role.STAFF)], **overrides) as running:
         shown = asyncio.run(_ask_and_stop(running, question))
         assert "据报告" in shown  # the first words did reach the page
@@ -133,4 +133,4 @@ def test_an_answer_stopped_while_it_is_written_is_still_audited(tmp_path: Path, 
             time.sleep(0.2)
     ((user, asked, status, places),) = rows
     assert (user, asked, status) == (STOPPER.name, question, "interrupted")
-    assert PDF_NAME in places  # the passages the model was writing from count as shown
+    assert REPORT_NAME in places  # the passages the model was writing from count as shown

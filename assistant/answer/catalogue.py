@@ -51,13 +51,19 @@ def answer_count(question: str, query: CatalogueQuery, total: int, sample: Listi
 
 def answer_list(question: str, query: CatalogueQuery, listing: Listing, chunks: dict[str, Chunk]) -> Answer:
     unit = _unit(question)
+    shown_before = listing.offset
     lines = [f"在您有权查阅的目录中，{scope_of(query)}共找到 {listing.total} {unit}："]
+    if shown_before and not listing.entries:
+        lines = [f"在您有权查阅的目录中，{scope_of(query)}共 {listing.total} {unit}，前面已全部列出，没有更多了。"]
+    elif shown_before:
+        lines[0] = lines[0].rstrip("：") + f"，以下从第 {shown_before + 1} {unit}起："
     citations = []
     for n, entry in enumerate(listing.entries, start=1):
-        lines.append(f"{n}. {describe(entry)}[{n}]")
+        lines.append(f"{shown_before + n}. {describe(entry)}[{n}]")
         citations.append(citation_of(n, chunks[entry.chunk_id]))
-    if listing.total > len(listing.entries):
-        lines.append(f"……另有 {listing.total - len(listing.entries)} {unit}未列出，可加上年度或全宗缩小范围。")
+    rest = listing.total - shown_before - len(listing.entries)
+    if rest > 0:
+        lines.append(f"……另有 {rest} {unit}未列出，可问“还有吗”，或加上年度或全宗缩小范围。")
     return Answer(question=question, answer="\n".join(lines), status="answered", citations=citations)
 
 
@@ -70,6 +76,8 @@ def scope_of(query: CatalogueQuery) -> str:
         parts.append(f"{query.year_from}年" if same else f"{query.year_from}—{query.year_to}年")
     if query.keywords:
         parts.append("题名含“" + "、".join(query.keywords) + "”")
+    if query.retention:
+        parts.append(f"保管期限为{query.retention}")
     return " ".join(parts) + "的档案" if parts else "档案"
 
 

@@ -30,13 +30,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answer.question import Question, period_in, tagged
+from assistant.answer.question import Question, is_plan_period, period_in, tagged
 from assistant.answer.rows import is_row, row_answer
+from assistant.answer.tense import states_target
 from assistant.index.lexical import terms
 from assistant.models import Chunk, Hit
 from assistant.text.quantities import Quantity, numbers_in, quantities
-from assistant.text.sentences import clauses, lead_in, split_sentences
-from assistant.text.years import fact_years, is_plan_heading, plain_digits
+from assistant.text.sentences import clauses, split_sentences
+from assistant.text.synonyms import EQUIVALENT, related
+from assistant.text.years import RELATIVE_YEARS, fact_years, plain_digits
 
 HEADER_SHARE = 0.8  # a term only in the header counts a little less than one in the sentence
 
@@ -73,7 +75,8 @@ def candidates(
     if total <= 0:
         return []
     required = required_terms(question, weights)
-    head = head_term(question, unseen) if question.kind == "quantity" else None
+    head = head_term(question, unseen) if question.kind in _HEADED else None
+    modifier = head_modifier(question, head, unseen)
     found: list[Candidate] = []
     for rank, hit in enumerate(hits[:depth]):
         chunk = hit.chunk
@@ -89,20 +92,22 @@ def candidates(
             if coverage <= 0:
                 continue
             problem = _topic_problem(required, weights, f"{lowered} {context.lower()}")
-            if problem is None and head and not present(head, f"{lowered} {header}", synonyms=False):
+            if problem is None and head and not present(head, f"{lowered} {header}", loosely=False):
+                problem = "topic"
+            if problem is None and modifier and not present(modifier, f"{lowered} {header}"):
                 problem = "topic"
             answer, clause = "", sentence
             if problem is None:
                 problem = _entity_problem(question, f"{sentence} {context}", header)
             if problem is None:
-                problem = _year_problem(question, years) or _period_problem(question, sentence, header)
+                problem = _year_problem(question, years, sentence)
             if problem is None:
                 answer, clause, problem = _kind(question, sentence)
             if problem is None and question.kind == "quantity":
-                if not _clause_on_topic(head, sentence, clause, chunk.section):
-                    problem = "topic"
-                elif _is_target(sentence, clause, chunk) != question.wants_target:
-                    problem = "tense"
+                years, problem = _figure_problem(question, sentence, clause, chunk, head, years)
+            if problem is None:
+                dated = bool(fact_years(_up_to(sentence, clause), chunk.published))
+                problem = _period_problem(question, sentence, clause, chunk.section, dated)
             found.append(
                 Candidate(
                     sentence,
@@ -113,7 +118,7 @@ def candidates(
                     problem,
                     answer,
                     clause,
-                    _score(question, coverage, rank, sentence, answer),
+                    _score(question, coverage, rank, sentence, answer, clause, weights),
                 )
             )
     found.sort(key=lambda c: c.score, reverse=True)
@@ -127,13 +132,22 @@ def problem_of(question: Question, sentence: str, years: tuple[int, ...], contex
     if problem:
         return problem
     _, clause, problem = _kind(question, sentence)
-    if problem is None and question.kind == "quantity" and _clause_is_target(sentence, clause) != question.wants_target:
+    if problem is None and question.kind == "quantity" and states_target(sentence, clause) != question.wants_target:
         problem = "tense"
     return problem
 
 
-def _score(question: Question, coverage: float, rank: int, sentence: str, answer: str) -> float:
+def _score(
+    question: Question, coverage: float, rank: int, sentence: str, answer: str, clause: str, weights: dict[str, float]
+) -> float:
     score = coverage + 0.04 / (1 + rank)
+    if answer and clause != sentence:
+        # The clause holding the figure says what was asked ("完成数字化扫描188522页"), not just
+        # its sentence ("…数字化加工，扫描图像109342页").
+        total = sum(weights.values()) or 1.0
+        score += 0.15 * sum(w for t, w in weights.items() if t in clause.lower()) / total
+    if sentence.startswith("其中") and "其中" not in question.text:
+        score -= 0.1  # a part of the figure the sentence before gives in full
     if answer:
         score += 0.12
     if question.years and any(str(y) in sentence for y in question.years):
@@ -146,10 +160,11 @@ def _score(question: Question, coverage: float, rank: int, sentence: str, answer
 
 
 def _coverage(sentence: str, header: str, weights: dict[str, float], total: float) -> float:
-    in_sentence = sum(w for t, w in weights.items() if t in sentence)
+    found = {t for t in weights if t in sentence or any(s in sentence for s in related(t))}
+    in_sentence = sum(weights[t] for t in found)
     if in_sentence == 0:
         return 0.0
-    in_header = sum(w for t, w in weights.items() if t not in sentence and t in header)
+    in_header = sum(w for t, w in weights.items() if t not in found and t in header)
     return (in_sentence + HEADER_SHARE * in_header) / total
 
 
@@ -158,14 +173,16 @@ def _coverage(sentence: str, header: str, weights: dict[str, float], total: floa
 # Words that frame a question about our reports rather than say what it is about.
 _FRAME = frozenset(
     (
-        "档案 档案馆 截至 截止 馆 我馆 本馆 工作 情况 状况 报告 全年 年度 本年度 当年 单位 部门 方面 内容 数据 "
-        "数字 时间 期间 全县 全市 全省 今年 去年 上年 总共 合计 共计 总计 主要 其中 目前 现在 实际 "
-        "计划 目标 任务 规划 预期 预计 增长 增加 减少 下降 变化 比上年 同比 多少 几 是 为 有 哪些 "
-        "什么 区别 时候 日期 地点 原因 如何 怎样 分别 各 万元 元 人次 人 卷 件 页 份 册 条 个 次 "
-        "率 比例 总额 总数 总量 数量 金额 数额 额度 规模 水平 程度 比重 结果 成绩 成效 事项 标准 "
-        "核定 资料 材料 相关 具体 整体 全部 一共 大约 左右 以上 多 少 年底 年末 年初 上半年 下半年 "
-        "全国 国家 地区 百分比 百分 占比 问题 作用 意义 目的 代表 表示 含义 意思 定义 不同 差别 步骤 "
-        "流程 办法 方法 措施 要求 规定 "
+        "档案 档案馆 截至 截止 馆 我馆 本馆 工作 情况 状况 报告 全年 年度 本年度 当年 单位 "
+        "部门 方面 内容 数据 数字 时间 期间 全县 全市 全省 今年 去年 上年 总共 合计 共计 "
+        "总计 主要 其中 目前 现在 实际 计划 目标 任务 规划 预期 预计 增长 增加 减少 下降 "
+        "变化 比上年 同比 多少 几 是 为 有 哪些 什么 区别 时候 日期 地点 原因 如何 怎样 "
+        "分别 各 万元 元 人次 人 卷 件 页 份 册 条 个 次 率 比例 总额 总数 总量 数量 "
+        "金额 数额 额度 规模 水平 程度 比重 结果 成绩 成效 事项 标准 核定 资料 材料 相关 "
+        "具体 整体 全部 一共 大约 左右 以上 多 少 年底 年末 年初 上半年 下半年 全国 国家 "
+        "地区 百分比 百分 占比 问题 作用 意义 目的 代表 表示 含义 意思 定义 不同 差别 步骤 "
+        "页数 卷数 件数 人数 次数 份数 册数 条数 流程 办法 方法 措施 要求 规定 群众 公众 "
+        "市民 老百姓 城市 省份 地方 机构 公司 举办 举行 位于 "
     ).split()
 )
 _CONTENT_FLAGS = re.compile(r"^(?:n|nz|vn|eng|an|nr|ns|nt|j|l|i)")
@@ -188,23 +205,11 @@ def required_terms(question: Question, weights: dict[str, float]) -> list[str]:
     return sorted(required, key=lambda t: weights[t], reverse=True)
 
 
-# Report words a sentence may use for the question's word (GDP ↔ 生产总值).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "gdp": ("生产总值", "经济增长", "经济总量", "经济"),
-    "增长率": ("增长", "增速", "增幅"),
-    "增速": ("增长", "增长率"),
-    "查档": ("查阅", "利用", "调档"),
-    "花费": ("支出", "经费", "费用"),
-    "经费": ("支出", "资金", "费用", "金额"),
-    "人数": ("人",),
-    "职工": ("人员", "在编", "编制"),
-}
-
-
-def present(term: str, text: str, synonyms: bool = True) -> bool:
+def present(term: str, text: str, loosely: bool = True) -> bool:
     """The term, a synonym, or the parts of a compound close together and in order (经费支出 in
     经费财政拨款支出, 接收进馆 in 接收县直14个单位到期档案进馆; not 项目支出 in "整体支出和3个项目")."""
-    if term in text or (synonyms and any(s in text for s in SYNONYMS.get(term, ()))):
+    words = related(term) if loosely else EQUIVALENT.get(term, ())
+    if term in text or any(s in text for s in words):
         return True
     parts = compound_parts(term)
     if len(parts) < 2:
@@ -233,6 +238,11 @@ def compound_parts(term: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
+# Kinds whose answer belongs to a named thing: a figure of an indicator, the 导演 of a film, the
+# date of an opening. Their sentence must name it.
+_HEADED = frozenset({"quantity", "person", "org", "place", "date"})
+
+
 def head_term(question: Question, unseen: frozenset[str]) -> str | None:
     """The word naming what a 多少 question counts: its last content word that the holdings use
     ('人均消费支出是多少' → 支出, which '人均可支配收入' does not have)."""
@@ -248,6 +258,21 @@ def head_term(question: Question, unseen: frozenset[str]) -> str | None:
     return words[-1] if words else None
 
 
+def head_modifier(question: Question, head: str | None, unseen: frozenset[str]) -> str | None:
+    """The word just before the head in the question, when it narrows it: 扫描 in 扫描单价,
+    消费 in 人均消费支出. A sentence must have it somewhere, if not next to the head."""
+    if not head:
+        return None
+    pairs = [(w.lower(), f) for w, f in tagged(question.text)]
+    at = max((i for i, (w, _) in enumerate(pairs) if w == head), default=-1)
+    if at <= 0 or not pairs[at][1].startswith(("n", "vn")):
+        return None  # only a noun is narrowed by the word before it (扫描单价, not 应该控制)
+    before = pairs[at - 1][0]
+    if len(before) < 2 or before in _FRAME or before in unseen or re.fullmatch(r"[\d.]+", before):
+        return None
+    return None if any(before in e for e in question.entities) else before
+
+
 def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str) -> bool:
     """The figure is about what was asked: the head word is in its clause, the clause before it,
     the sentence's first clause (its subject: '基本支出207.27万元，…，比上年增加7.66万元') or the
@@ -255,7 +280,7 @@ def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str)
     if not head:
         return True
     if is_row(sentence):  # a table row is about its label; every cell belongs to it
-        return present(head, sentence.lower(), synonyms=False) or present(head, section.lower(), synonyms=False)
+        return present(head, sentence.lower(), loosely=False) or present(head, section.lower(), loosely=False)
     parts = clauses(sentence)
     at = next((i for i, c in enumerate(parts) if c.text == clause), 0)
     window = (
@@ -263,7 +288,7 @@ def _clause_on_topic(head: str | None, sentence: str, clause: str, section: str)
         if parts
         else sentence
     )
-    return present(head, window.lower(), synonyms=False) or present(head, section.lower(), synonyms=False)
+    return present(head, window.lower(), loosely=False) or present(head, section.lower(), loosely=False)
 
 
 def _topic_problem(required: list[str], weights: dict[str, float], text: str) -> Problem | None:
@@ -309,6 +334,8 @@ def _entity_problem(question: Question, text: str, header: str) -> Problem | Non
 def _names(entity: str, text: str) -> bool:
     if entity in text or any(alias in text for alias in _ALIASES.get(entity, ())):
         return True
+    if re.search(r"\d|第", entity):  # 5号线, 第八届, DAG-2022-08: only the same one will do
+        return False
     parts = [t for t in terms(entity) if len(t) >= 2 and t != entity]
     return bool(parts) and all(p in text for p in parts)
 
@@ -316,16 +343,58 @@ def _names(entity: str, text: str) -> bool:
 # --- year ----------------------------------------------------------------------------------
 
 
-def _year_problem(question: Question, years: tuple[int, ...]) -> Problem | None:
+def _year_problem(question: Question, years: tuple[int, ...], sentence: str = "") -> Problem | None:
     if not question.years:
         return None
-    return None if set(question.years) & set(years) else "year"
+    if set(question.years) & set(years):
+        return None
+    # "今年高考共设多少个考点" and an undated text saying "今年高考…": the words match; the
+    # year cannot be checked either way.
+    if not question.years_named and not years and any(w in sentence and w in question.text for w in RELATIVE_YEARS):
+        return None
+    return "year"
 
 
-def _period_problem(question: Question, sentence: str, header: str) -> Problem | None:
-    """A half-year figure does not answer a question about the year, nor the reverse."""
-    said = period_in(sentence) or period_in(header)
-    return None if said == question.period else "year"
+def _figure_problem(
+    question: Question, sentence: str, clause: str, chunk: Chunk, head: str | None, years: tuple[int, ...]
+) -> tuple[tuple[int, ...], Problem | None]:
+    """The figure's own years, and what is wrong with the figure: not about the head word, of
+    another year than the sentence's other clauses (完成扫描96万页，到2020年底数字化率达到38%:
+    the 2020 is the rate's), or a target given for a result."""
+    own = fact_years(_up_to(sentence, clause), chunk.published)
+    if own:
+        years = own
+    elif fact_years(sentence, chunk.published):
+        years = chunk.context_years or years  # the year named after the figure is not its year
+    if not _clause_on_topic(head, sentence, clause, chunk.section):
+        return years, "topic"
+    if problem := _year_problem(question, years, sentence):
+        return years, problem
+    if is_row(sentence):  # the cell was chosen by its headers (目标值 or 完成值) already
+        return years, None
+    if states_target(sentence, clause, chunk.section, chunk.published) != question.wants_target:
+        return years, "tense"
+    return years, None
+
+
+def _up_to(sentence: str, clause: str) -> str:
+    """The sentence up to the end of `clause` (the whole sentence when the clause is not in it)."""
+    at = sentence.find(clause)
+    return sentence if at < 0 else sentence[: at + len(clause)]
+
+
+def _period_problem(question: Question, sentence: str, clause: str, section: str, dated: bool) -> Problem | None:
+    """A half-year figure does not answer a question about the year, nor the reverse. The period
+    is the answering clause's, the sentence's when it opens with one ("上半年接待…，出具…"), or,
+    when the clause names no year of its own, the section's: a half year always, a five-year plan
+    period only for a cumulative figure ("一、“十三五”时期回顾" > "累计接收进馆档案3.1万卷"; the
+    库房面积 in that section is the state at its end)."""
+    said = period_in(clause) or period_in(sentence[:8])
+    if not said and not dated:
+        in_section = period_in(section)
+        cumulative = re.search(r"累计|共计|合计|总计|期间", clause)
+        said = in_section if in_section and (not is_plan_period(in_section) or cumulative) else ""
+    return None if said == question.period else "period"
 
 
 # --- kind ----------------------------------------------------------------------------------
@@ -427,16 +496,18 @@ def _about_change(sentence: str, quantity: Quantity) -> bool:
 def _name_in(question: Question, sentence: str) -> str:
     """A name of the asked kind in the sentence that the question does not already contain."""
     asked = question.text
-    for word, flag in tagged(sentence):
-        if len(word) < 2 or word in asked:
-            continue
+    words = [(w, f) for w, f in tagged(sentence) if len(w) >= 2 and w not in asked]
+    if question.kind == "person":  # a person's name first; a body (a team, a unit) only failing one
+        dotted = re.search(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}", sentence)
+        if dotted and dotted.group(0) not in asked:
+            return dotted.group(0)
+        if people := [w for w, f in words if f in {"nr", "nrfg", "nrt"}]:
+            return people[0]
+    for word, flag in words:
         if question.kind == "place" and flag in _PLACE_FLAGS:
             return word
         if question.kind in {"person", "org"} and flag in _NAME_FLAGS:
             return word
-    dotted = re.search(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}", sentence)
-    if question.kind == "person" and dotted and dotted.group(0) not in asked:
-        return dotted.group(0)
     pattern = _PLACE_WORDS if question.kind == "place" else _ORG_SUFFIX if question.kind == "org" else None
     if pattern:
         for match in pattern.finditer(sentence):
@@ -451,48 +522,3 @@ def clause_around(sentence: str, offset: int) -> str:
         if clause.start <= offset < clause.end:
             return clause.text
     return sentence
-
-
-# --- tense ---------------------------------------------------------------------------------
-
-# The earliest marker in a clause decides ("计划完成" a target, "完成年度目标的120%" a result);
-# a done-word anywhere ("全面完成", "已") makes it a result.
-_TARGET = re.compile(
-    r"计划|目标|力争|争取|预期|预计|拟|确保|规划|力求|有望|或将|可能|如果|若|假如|一旦|能否|"
-    r"(?<![主重需只必])要(?=达到|完成|实现|提高|增长|控制|保持|突破|超过|在|建成)|"
-    r"将(?=于|在|要|会|达|实现|完成|举|开|启|建|超|提|增|继续|进一步|全面|重点|着力|逐步|有)|"
-    r"到\s?(?:19|20)\d{2}\s?年(?![底末])|不少于|不低于|不超过|每年|要求|应当|必须"
-)
-# Single characters only where they cannot be part of another word: 共 in 共5场, not in 公共.
-_RESULT = re.compile(
-    r"完成|实现|实际|达到了|已|截至|截止|累计|共计|共有|(?<![公总])共(?=\s?\d)|比上年|同比|全年|仅为|只有|"
-    r"(?<![作认成称因])为(?=\s?\d)|(?<![到表传下])达(?=到|\s?\d)"
-)
-_DONE = re.compile(
-    r"完成了|已完成|全面完成|圆满完成|超额完成|顺利完成|实现了|达到了|已经|已(?=达|实现|建成|接收|开放|有|完成)"
-)
-
-
-def _clause_is_target(sentence: str, clause: str) -> bool:
-    if _DONE.search(clause):
-        return False
-    target, result = _TARGET.search(clause), _RESULT.search(clause)
-    if target and (result is None or target.start() < result.start()):
-        return True
-    if result:
-        return False
-    head = lead_in(sentence)
-    return bool(head and _TARGET.search(head) and not _DONE.search(head))
-
-
-def _is_target(sentence: str, clause: str, chunk: Chunk) -> bool:
-    """A clause states a target or plan, judged by its own words, then its sentence's lead-in
-    ('今年主要预期目标是：'), then its section (二、2024年工作安排)."""
-    if _clause_is_target(sentence, clause):
-        return True
-    named = fact_years(clause, chunk.published) or fact_years(sentence, chunk.published)
-    if chunk.published and named and min(named) > chunk.published and not _DONE.search(clause):
-        return True  # a figure for a year after the text was written can only be a plan
-    if _TARGET.search(clause) or _RESULT.search(clause) or lead_in(sentence):
-        return False
-    return is_plan_heading(chunk.section)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.citations import citation_of, place_of
 from assistant.answer.evidence import Candidate, candidates
-from assistant.answer.question import Question
+from assistant.answer.question import Question, period_in
 from assistant.answer.rows import is_row, row_label
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Citation, Hit
 
@@ -57,11 +57,19 @@ class Finding:
 
 
 def term_weights(query_terms: list[str], frequencies: dict[str, int], total: int) -> dict[str, float]:
-    """IDF weights; a term the index has never seen weighs most (it is what the question is about)."""
+    """IDF weights of the question's terms, for scoring how much of it a sentence covers.
+
+    A term no visible chunk contains is the asker's own wording ("上花", "县里"): it cannot be
+    found, so it weighs as much as the rarest word the holdings do use, not more (else it would
+    sink every sentence below the evidence threshold). Whether the question is about something
+    the holdings never mention is the topic check's business. A single character weighs half."""
+    raw = {t: math.log(1 + (total - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5)) for t in query_terms}
+    seen = [w for t, w in raw.items() if frequencies.get(t, 0)]
+    ceiling = max(seen) if seen else max(raw.values(), default=0.0)
     weights: dict[str, float] = {}
-    for term in dict.fromkeys(query_terms):
-        df = frequencies.get(term, 0)
-        weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+    for term, weight in raw.items():
+        weight = min(weight, ceiling)
+        weights[term] = weight / 2 if len(term) == 1 and not term.isascii() else weight
     return weights
 
 
@@ -87,6 +95,12 @@ def find(
             break
         if candidate.score < primary.score * _SUPPORT_SHARE or candidate.years != primary.years:
             continue
+        if (
+            candidate.answer
+            and candidate.answer != primary.answer
+            and candidate.chunk.source_id != primary.chunk.source_id
+        ):
+            continue  # another document's other figure is shown as such (`_other_sources`), not as support
         if all(candidate.sentence != q.sentence for q in quotes):
             quotes.append(candidate)
     return Finding(question, quotes, _other_years(question, passing, primary), _other_sources(passing, primary))
@@ -114,7 +128,7 @@ def _other_years(question: Question, passing: list[Candidate], primary: Candidat
         if candidate.score < primary.score * _OTHER_YEAR_SHARE or candidate.answer == primary.answer:
             continue
         by_year.setdefault(candidate.years[0], candidate)
-    return [by_year[year] for year in sorted(by_year, reverse=True)[:3]]
+    return [by_year[year] for year in sorted(by_year, reverse=True)[:5]]
 
 
 def _other_sources(passing: list[Candidate], primary: Candidate) -> list[Candidate]:
@@ -204,6 +218,10 @@ def hint_for(question: Question, ranked: list[Candidate], min_coverage: float) -
             if shown
             else f"找到的相关内容（{where}）没有写明年份。"
         )
+    elif best.problem == "period":
+        said = next((p for p in (period_in(best.clause), period_in(best.sentence)) if p), "")
+        wanted = question.period or "全年"
+        text = f"找到的是{said or '其他时段'}的情况，不是{wanted}的（{where}）。"
     elif best.problem == "tense":
         text = (
             f"找到的是实际完成情况，不是计划或目标（{where}）。"

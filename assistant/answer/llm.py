@@ -79,7 +79,7 @@ def stream_answer(
     variables = {"question": question.strip(), "context": format_context(hits)}
     if mode == "draft":
         variables["figures"] = figures.strip() or "无"
-    messages = load_prompt(mode, prompts_dir).format_messages(**variables)
+    messages = load_prompt(mode, prompts_dir or settings.prompts_dir).format_messages(**variables)
     return _stream_text(settings, build_chat_model(settings), messages)
 
 
@@ -96,7 +96,7 @@ def condense_question(
     """
     if not history:
         return question
-    prompt = load_prompt("condense", prompts_dir)
+    prompt = load_prompt("condense", prompts_dir or settings.prompts_dir)
     messages = prompt.format_messages(history=_format_history(history), question=question.strip())
     text = _invoke_text(settings, build_chat_model(settings), messages)
     # Models like to wrap the line in quotes or prefix it despite the instructions.
@@ -105,7 +105,46 @@ def condense_question(
     standalone = standalone.strip("\"'“”‘’「」 ")
     if not standalone:
         raise LLMError("语言模型没有给出改写后的问题：请重试，或换一种说法直接提问。")
+    echoed = _POINTING.sub("", standalone) == _POINTING.sub("", question)
+    if echoed or not keeps_the_follow_up(standalone, question):
+        # Small models often repeat the previous question or echo the follow-up unchanged.
+        log.info("condensed question dropped what the follow-up asks; rewritten without the model")
+        return with_other_year(history[-1][0], question) or question
     return standalone
+
+
+# Words that only point back at the previous question ("那2021年呢？", "其中…").
+_POINTING = re.compile(r"那么|那|呢|其中|的情况|情况|的|又|还有|也|吗|[？?。，,\s]")
+
+
+def keeps_the_follow_up(standalone: str, follow_up: str) -> bool:
+    """The rewrite still asks what the follow-up asks: its years and content words are there.
+
+    >>> keeps_the_follow_up("2022年接待查档多少人次？", "那2021年呢？")
+    False
+    >>> keeps_the_follow_up("2021年接待查档多少人次？", "那2021年呢？")
+    True
+    """
+    from assistant.index.lexical import terms
+    from assistant.text.years import years_in
+
+    words = [t for t in terms(follow_up) if len(t) >= 2 and not t.isdigit() and not _POINTING.fullmatch(t)]
+    return all(str(year) in standalone for year in years_in(follow_up)) and all(w in standalone for w in words)
+
+
+def with_other_year(previous: str, follow_up: str) -> str | None:
+    """A follow-up that only names other years, asked as the previous question of those years:
+    ('2022年接待查档多少人次？', '那2021年呢？') → '2021年接待查档多少人次？'. None for any other follow-up.
+    """
+    from assistant.text.years import years_in
+
+    years = years_in(follow_up)
+    rest = _POINTING.sub("", re.sub(r"(?:19|20)\d{2}\s?年?(?:度)?", "", follow_up))
+    if not years or rest:
+        return None
+    said = "、".join(f"{year}年" for year in years)
+    replaced, count = re.subn(r"(?:19|20)\d{2}\s?年", said, previous, count=1)
+    return replaced if count else f"{said}{previous}"
 
 
 def check_llm(settings: Settings) -> str | None:

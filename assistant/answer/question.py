@@ -81,9 +81,12 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(r"率|比例|比重|百分比|百分之|占比|增幅|降幅|增速|几成|%|％")),
     (
         "money",
-        re.compile(r"万元|亿元|多少钱|金额|经费|支出|收入|费用|资金|投资|预算|决算|拨款|资产|产值|生产总值|GDP", re.I),
+        re.compile(
+            r"万元|亿元|多少钱|多少元|几元|金额|经费|支出|收入|费用|资金|投资|预算|决算|拨款|资产|产值|生产总值|GDP",
+            re.I,
+        ),
     ),
-    ("area", re.compile(r"面积|多大")),
+    ("area", re.compile(r"面积|占地|多少平方")),
     ("data", re.compile(r"容量|数据量|存储|TB|GB", re.I)),
     ("time", re.compile(r"多少年|几年|多少天|几天|多久|多长时间|多少个月|几个月|多少小时|几小时")),
     ("count", re.compile(r"几[辆台套部架座所间处户本种类批个次场项家]|多少[辆台套架座所间处户种类批个次场项家]")),
@@ -108,7 +111,9 @@ _GENERIC_PLACES = frozenset(
     "馆内 馆外 城区 市区 县城".split()
 )
 _PLACE_SUFFIX = re.compile(r"^[省市县区镇乡村州旗]$")
-_ORDINAL_ENTITY = re.compile(r"第[一二三四五六七八九十百\d]+[届期批次轮号]|[一二三四五六七八九十]期")
+_ORDINAL_ENTITY = re.compile(
+    r"第[一二三四五六七八九十百\d]+[届期批次轮号]|[一二三四五六七八九十]期|[\d一二三四五六七八九十]+号(?:线|楼|库|馆|院)"
+)
 _BOOK_TITLE = re.compile(r"《([^》]{1,40})》")
 _CODE_LIKE = re.compile(r"[A-Za-z]+[-_]?[A-Za-z0-9]*\d[-A-Za-z0-9]*")
 _DEFINITION = (
@@ -143,13 +148,20 @@ class Question:
 
 _PERIOD = re.compile(
     r"上半年|下半年|[一二三四1-4]季度|前三季度|第[一二三四]季度|\d{1,2}\s?[-—至到~]\s?\d{1,2}月|\d{1,2}月份"
+    r"|首月|首周|首日|首年|当月|前[一二三四五六七八九十\d]{1,2}个?月"
+    r"|(?P<plan>十[一二三四五六七八九]五)[”\"']?(?=期间|时期|以来|末|时|期)"
 )
 
 
 def period_in(text: str) -> str:
-    """The part of a year a text names ('上半年'), or ''."""
+    """The part of a year, or the five-year plan period, a text names ('上半年', '十三五'), or ''.
+    '十四五规划' names a document, not a period."""
     match = _PERIOD.search(text)
-    return match.group(0) if match else ""
+    return (match.group("plan") or match.group(0)) if match else ""
+
+
+def is_plan_period(period: str) -> bool:
+    return period.startswith("十") and period.endswith("五")
 
 
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)")
@@ -352,11 +364,16 @@ def _is_entity(item: str) -> bool:
 def _coordination(text: str) -> tuple[str, list[str], str] | None:
     """'…A和B的…' → (prefix, [A, B], suffix), the conjuncts parallel in length; None when the
     question coordinates nothing (or only years, which `_parts` splits by year)."""
-    words = [w for w, _ in tagged(text)]
+    pairs = tagged(text)
+    words = [w for w, _ in pairs]
     positions = [i for i, w in enumerate(words) if w in _CONJUNCTIONS]
     if not positions:
         return None
     last = positions[-1]
+    named = {"ns", "nr", "nrfg", "nrt", "nt"}
+    if 0 < last < len(words) - 1 and pairs[last - 1][1] in named and pairs[last + 1][1] in named:
+        # "青山县和白河县档案馆…": the places are the conjuncts; what follows belongs to both.
+        return "".join(words[: last - 1]), [words[last - 1], words[last + 1]], "".join(words[last + 2 :])
     tail: list[str] = []
     for word in words[last + 1 :]:
         if word in _STOP_CONJUNCT or re.fullmatch(r"\d+", word):
@@ -368,11 +385,9 @@ def _coordination(text: str) -> tuple[str, list[str], str] | None:
     items = ["".join(tail)]
     end = last  # exclusive end of the conjunct before this conjunction
     while True:
-        start = end - width
-        while start < end and start >= 0 and (words[start] in _STOP_CONJUNCT or re.fullmatch(r"\d+|年", words[start])):
+        start = max(end - width, 0)
+        while start < end and (words[start] in _STOP_CONJUNCT or re.fullmatch(r"\d+|年", words[start])):
             start += 1
-        if start < 0:
-            start = 0
         before = words[start:end]
         if not before or any(w in _STOP_CONJUNCT or w in _CONJUNCTIONS for w in before):
             return None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.codes import fonds_key
 from assistant.index.lexical import index_text, year_tag
+from assistant.ingest.figures import Figure
 from assistant.models import CatalogueRow, Chunk, Filters
 
 SCHEMA = """
@@ -76,6 +77,21 @@ CREATE INDEX IF NOT EXISTS catalogue_code ON catalogue(code_key, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_fonds_year ON catalogue(fonds_key, year, access_level);
 CREATE INDEX IF NOT EXISTS catalogue_source ON catalogue(source_id);
 CREATE INDEX IF NOT EXISTS catalogue_chunk ON catalogue(chunk_id);
+-- What report sentences state (assistant/ingest/figures.py), rebuilt with their source; read
+-- only through their chunk, whose access level applies.
+CREATE TABLE IF NOT EXISTS figures (
+    chunk_id TEXT NOT NULL,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    indicator TEXT NOT NULL,
+    value TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    year INTEGER,
+    kind TEXT NOT NULL,            -- result | target | change
+    sentence TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS figures_source ON figures(source_id);
+CREATE INDEX IF NOT EXISTS figures_indicator ON figures(indicator, year);
 -- Pages of a source that were read by OCR, with the recogniser's mean confidence.
 CREATE TABLE IF NOT EXISTS ocr_pages (
     source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
@@ -177,6 +193,7 @@ def delete_source(conn: sqlite3.Connection, source_id: str) -> None:
         (source_id,),
     )
     conn.execute("DELETE FROM catalogue WHERE source_id = ?", (source_id,))
+    conn.execute("DELETE FROM figures WHERE source_id = ?", (source_id,))
     conn.execute("DELETE FROM chunks WHERE source_id = ?", (source_id,))
     conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
@@ -242,6 +259,32 @@ def insert_source(
             for r, chunk in zip(rows, chunks, strict=False)
         ],
     )
+
+
+def insert_figures(conn: sqlite3.Connection, source_id: str, figures: Iterable[Figure]) -> None:
+    """Store the figures a source's chunks state (call inside insert_source's transaction)."""
+    conn.executemany(
+        "INSERT INTO figures(chunk_id, source_id, indicator, value, unit, qualifier, year, kind, sentence) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (f.chunk_id, source_id, f.indicator, f.value, f.unit, f.qualifier, f.year, f.kind, f.sentence)
+            for f in figures
+        ],
+    )
+
+
+def figure_rows(
+    conn: sqlite3.Connection, words: Sequence[str], max_level: int, kind: str = "result"
+) -> list[tuple[str, int | None, str, str, str, str]]:
+    """(indicator, year, value, unit, chunk id, sentence) of visible figures of `kind` whose
+    indicator holds every one of `words`, by year."""
+    clauses = " AND ".join("instr(f.indicator, ?) > 0" for _ in words) or "1"
+    sql = (
+        "SELECT f.indicator, f.year, f.value, f.unit, f.chunk_id, f.sentence FROM figures f "
+        f"JOIN chunks c ON c.id = f.chunk_id WHERE c.access_level <= ? AND f.kind = ? AND {clauses} "
+        "ORDER BY f.year, f.indicator"
+    )
+    return [tuple(row) for row in conn.execute(sql, [max_level, kind, *words])]
 
 
 def insert_ocr_pages(conn: sqlite3.Connection, source_id: str, pages: Iterable[tuple[int, float, int]]) -> None:
@@ -454,12 +497,20 @@ def chunks_in_section(conn: sqlite3.Connection, section: str, max_level: int, ye
     """Report chunks under a section whose path mentions `section`, for the latest `years` years."""
     rows = conn.execute(
         f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.kind = 'report' AND c.access_level <= ? "
+        # The years are picked among visible chunks too: a restricted later report must not push
+        # the visible ones out, nor reveal by their absence that it exists (issue 18 finding 15).
         "AND instr(c.section, ?) > 0 AND c.year IN (SELECT DISTINCT year FROM chunks WHERE kind = 'report' "
-        "AND instr(section, ?) > 0 AND year IS NOT NULL ORDER BY year DESC LIMIT ?) "
+        "AND access_level <= ? AND instr(section, ?) > 0 AND year IS NOT NULL ORDER BY year DESC LIMIT ?) "
         "ORDER BY c.year DESC, c.source_id, c.ordinal",
-        (max_level, section, section, years),
+        (max_level, section, max_level, section, years),
     ).fetchall()
     return [_chunk_from(row) for row in rows]
+
+
+def report_sections(conn: sqlite3.Connection, max_level: int) -> list[str]:
+    """The section paths of the reports the principal may see."""
+    sql = "SELECT DISTINCT section FROM chunks WHERE kind = 'report' AND section != '' AND access_level <= ?"
+    return [row[0] for row in conn.execute(sql, (max_level,))]
 
 
 def has_kind(conn: sqlite3.Connection, kind: str, max_level: int) -> bool:

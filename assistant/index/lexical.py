@@ -14,6 +14,8 @@ from functools import lru_cache
 import jieba
 import jieba.posseg
 
+from assistant.text.synonyms import alternatives
+
 # Words of the trade that jieba's general dictionary would cut apart.
 DOMAIN_WORDS = (
     "全宗",
@@ -59,7 +61,9 @@ STOP_WORDS = frozenset(
     "的 了 是 在 和 与 及 或 等 吗 呢 吧 啊 么 什么 多少 哪些 哪个 哪 几 怎么 怎样 如何 为什么 请 请问 "
     "一下 有 有没有 没有 是否 我 你 您 我们 这 那 这个 那个 该 其 中 对 对于 关于 给 把 被 从 到 "
     "以及 还 也 都 就 又 个 上 下 了解 告诉 查询 查找 找 列出 一共 共 总共 情况 相关 方面 内容 "
-    "里 里面 之 年度 年 月 日 号 应该 应当 需要 要 能 能够 可以 必须 一般 通常 主要 具体 分别 大概 大约".split()
+    "里 里面 之 年度 年 月 日 号 应该 应当 需要 要 能 能够 可以 必须 一般 通常 主要 具体 分别 大概 大约 "
+    # How people talk to a chat box: fillers that say nothing about the records.
+    "过 才 啥 些 这些 那些 一些 东西 咱 咱们 县里 市里 省里 想 知道 想知道 帮 帮我 麻烦 啦 哦 呀 钱 打算".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 # 几人, 几辆车, 多少钱 …: how much is asked, not what about.
@@ -100,10 +104,21 @@ def index_text(text: str) -> str:
 
 def match_expression(query_terms: list[str], operator: str = "OR") -> str | None:
     """An FTS5 MATCH expression joining the quoted terms with `operator` (OR: any term; AND: every
-    term), or None when nothing is left to search."""
-    unique = list(dict.fromkeys(t.replace('"', "") for t in query_terms))
-    unique = [t for t in unique if t]
-    return f" {operator} ".join(f'"{t}"' for t in unique) if unique else None
+    term), each term standing for itself or a word that means the same (GDP or 生产总值), or None
+    when nothing is left to search."""
+    unique = [t for t in dict.fromkeys(t.replace('"', "") for t in query_terms) if t]
+    return f" {operator} ".join(_term_group(t) for t in unique) if unique else None
+
+
+def _term_group(term: str) -> str:
+    """'"gdp"', or '("gdp" OR ("地区" AND "生产总值"))' when the term has equivalents."""
+    spelled = [f'"{term}"']
+    for alternative in alternatives(term)[1:]:
+        words = [w.replace('"', "") for w in terms(alternative)]
+        words = [w for w in dict.fromkeys(words) if w and not any(w != o and w in o for o in words)]
+        if words:
+            spelled.append(f'"{words[0]}"' if len(words) == 1 else "(" + " AND ".join(f'"{w}"' for w in words) + ")")
+    return spelled[0] if len(spelled) == 1 else "(" + " OR ".join(dict.fromkeys(spelled)) + ")"
 
 
 def year_tag(year: int | None) -> str:

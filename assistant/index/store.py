@@ -42,10 +42,17 @@ class Index:
         return conn
 
 
-def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+MODEL_KEY = "embedding_model"  # meta: the model whose vectors the index holds
+REINDEX_KEY = "reindex_target"  # meta: the model a `reindex` that has not finished is moving to
+
+
+def open_index(settings: Settings, embedder: Embedder | None = None, *, reindexing: bool = False) -> Index:
+    """The index the settings name, its vectors those of `embedder` (by default the configured
+    model, or its fallback). `reindexing` opens it even though the index holds another model's
+    vectors: `reindex` is what then replaces them."""
     embedder = embedder or load_embedder(settings)
     try:
-        return _open(settings, embedder)
+        return _open(settings, embedder, reindexing)
     except (sqlite3.Error, OSError, chromadb.errors.ChromaError) as exc:
         problem = _unwritable(settings.index_dir)
         if problem is None and not _looks_like_storage(exc):
@@ -53,7 +60,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
         raise storage_error(problem or exc, f"无法打开索引目录 {settings.index_dir}") from exc
 
 
-def _open(settings: Settings, embedder: Embedder) -> Index:
+def _open(settings: Settings, embedder: Embedder, reindexing: bool) -> Index:
     index = Index(
         db_path=settings.index_dir / "assistant.sqlite3",
         collection=vectors.open_collection(
@@ -66,7 +73,8 @@ def _open(settings: Settings, embedder: Embedder) -> Index:
     )
     audit.create(index.conn)
     conversations.create(index.conn)
-    _check_or_record(index.conn, "embedding_model", embedder.name, settings)
+    if not reindexing:
+        _check_model(index.conn, embedder.name, settings)
     _check_or_record(index.conn, "chunk_size", str(settings.chunk_size), settings)
     return index
 
@@ -95,6 +103,21 @@ def _looks_like_storage(exc: Exception) -> bool:
         word in text
         for word in ("readonly", "read-only", "disk is full", "unable to open", "no space", "disk i/o error")
     )
+
+
+def _check_model(conn: sqlite3.Connection, name: str, settings: Settings) -> None:
+    stored = db.get_meta(conn, MODEL_KEY)
+    if stored is None or db.count_chunks(conn) == 0:
+        db.set_meta(conn, MODEL_KEY, name)
+        return
+    if stored != name:
+        unfinished = "（上次的重建尚未完成，会接着进行）" if db.get_meta(conn, REINDEX_KEY) == name else ""
+        raise IndexMismatchError(
+            f"索引 {settings.index_dir} 的向量是用嵌入模型 {stored} 计算的，当前使用的是 {name}，两者不能混用。"
+            f"请运行 archive-assistant --index-dir {settings.index_dir} reindex，用当前模型重新计算向量"
+            f"（只读索引里已有的文本，不必重新导入文件）{unfinished}；"
+            f"或改回原来的模型（ARCHIVE_ASSISTANT_EMBEDDING_MODEL）。"
+        )
 
 
 def _check_or_record(conn: sqlite3.Connection, key: str, value: str, settings: Settings) -> None:

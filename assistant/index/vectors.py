@@ -35,6 +35,12 @@ def open_collection(path: Path, name: str, server_url: str = "") -> chromadb.Col
     return client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
 
 
+def drop_collection(path: Path, name: str, server_url: str = "") -> None:
+    """Remove the collection `name` (vectors of a model the index no longer uses), if it exists."""
+    collection = open_collection(path, name, server_url)
+    collection._client.delete_collection(name)
+
+
 def _http_client(url: str) -> chromadb.ClientAPI:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:

@@ -27,7 +27,7 @@ from assistant.errors import IngestError
 from assistant.ingest.convert import DOCUMENT_TARGETS, converted
 from assistant.ingest.tables import Cell, cell_text, table_rows
 from assistant.models import Line, LoadedDocument
-from assistant.text.years import document_years, year_of
+from assistant.text.years import document_years, remove_years, year_of
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -108,10 +108,10 @@ def document_of(path: Path, lines: list[Line]) -> LoadedDocument:
 def issuer_of(title: str, lines: list[str]) -> str:
     """The body a report comes from, named in its title, opening or signature ('' when none is)."""
     for text in (title, *lines[:3], *lines[-3:]):
-        if match := _ISSUER.search(text):
+        if match := _ISSUER.search(remove_years(text)):
             return match.group(1)
     for text in (title, *lines[:3]):
-        if match := _PLACE.search(text):
+        if match := _PLACE.search(remove_years(text)):
             return match.group(1)
     return ""
 

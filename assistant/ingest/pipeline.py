@@ -31,6 +31,7 @@ from assistant.index.store import Index
 from assistant.ingest import levels, scans
 from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
 from assistant.ingest.chunking import chunk_catalogue_row
+from assistant.ingest.figures import figures_of
 from assistant.ingest.loaders import TEXT_SUFFIXES
 from assistant.ingest.ocr import OcrPage
 from assistant.models import AccessChoice, CatalogueRow, Chunk, FileResult, IngestReport
@@ -264,7 +265,7 @@ def _size(path: Path) -> int:
 
 def _write_batch(index: Index, batch: list[_Ready]) -> list[FileResult]:
     """Embed the batch's chunks in one go, then store each file on its own."""
-    embeddings = _embed(index, [c for ready in batch for c in ready.parsed.chunks])
+    embeddings = embed_chunks(index, [c for ready in batch for c in ready.parsed.chunks])
     results: list[FileResult] = []
     start = 0
     for ready in batch:
@@ -293,6 +294,7 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
             rows=parsed.rows,
         )
         db.insert_ocr_pages(index.conn, source_id, [(p.page, p.confidence, p.chars) for p in parsed.ocr])
+        db.insert_figures(index.conn, source_id, [f for chunk in parsed.chunks for f in figures_of(chunk)])
     # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
     vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, parsed.chunks, embeddings)
@@ -326,7 +328,7 @@ def _parse(index: Index, path: Path, source_id: str, key: str) -> _Parsed:
     )
 
 
-def _embed(index: Index, chunks: list[Chunk]) -> list[list[float]]:
+def embed_chunks(index: Index, chunks: list[Chunk]) -> list[list[float]]:
     """Vectors in chunk order. Catalogue titles (short, even) and passages (longer, mixed) are
     embedded apart, each with the batch size that suits it (docs/benchmarks/ingest.md)."""
     settings = index.settings

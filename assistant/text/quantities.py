@@ -32,28 +32,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "time": ("个月", "小时", "分钟", "天", "周", "年"),
     "temperature": ("℃", "°C"),
     "score": ("分",),
-    "count": (
-        "个",
-        "次",
-        "场",
-        "期",
-        "项",
-        "家",
-        "所",
-        "座",
-        "辆",
-        "台",
-        "套",
-        "处",
-        "席",
-        "批",
-        "届",
-        "轮",
-        "倍",
-        "吨",
-        "万",
-        "亿",
-    ),
+    "count": tuple("个 次 场 期 项 家 所 座 辆 台 套 处 席 批 届 轮 倍 枚 种 类 本 株 只 头 万吨 吨 万 亿".split()),
 }
 _UNITS = sorted((u for units in _FAMILIES.values() for u in units), key=len, reverse=True)
 _FAMILY_OF = {u: family for family, units in _FAMILIES.items() for u in units}
@@ -72,6 +51,7 @@ class Quantity:
     unit: str
     start: int
     end: int
+    qualifier: str = ""  # 余, 多, 左右, 以上 …
 
     @property
     def family(self) -> str:
@@ -94,10 +74,20 @@ def quantities(text: str) -> list[Quantity]:
             continue  # part of 万元 / 万人, matched by the longer unit elsewhere
         if unit == "月" or (unit in {"日", "号"}):
             continue
-        found.append(Quantity(match.group(0), number, unit, match.start(), match.end()))
+        qualifier = (match.group("more") or "") + (match.group("after") or "")
+        found.append(Quantity(match.group(0), number, unit, match.start(), match.end(), qualifier))
     return found
 
 
 def numbers_in(text: str) -> set[str]:
     """Every number written in `text`, without thousands separators ('1,190' → '1190')."""
     return {n.replace(",", "") for n in re.findall(_NUMBER, plain_digits(text))}
+
+
+_UNIT_AFTER = re.compile(rf"\s?({'|'.join(re.escape(u) for u in _UNITS)})")
+
+
+def unit_after(text: str, end: int) -> str:
+    """The unit written right after a number ending at `end` ('254607页' → '页'), or ''."""
+    match = _UNIT_AFTER.match(text, end)
+    return match.group(1) if match else ""

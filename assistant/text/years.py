@@ -241,3 +241,27 @@ def section_years(section: str, document: DocumentYears) -> tuple[int, ...]:
     if document.plan is not None and is_plan_heading(section):
         return (document.plan,)
     return (document.covered,) if document.covered is not None else ()
+
+
+_YEAR_AT = re.compile(rf"{_Y}(?=\s?年)")
+
+
+def is_year_at(text: str, start: int) -> bool:
+    """The number starting at `start` is a year ('2023年'), not a figure."""
+    return _YEAR_AT.match(text, start) is not None
+
+
+_YEARS_SAID = re.compile(rf"{_Y}\s?年(?:度)?(?:\s?[和、至到—-]\s?{_Y}\s?年(?:度)?)*")
+
+
+def replace_years(text: str, said: str) -> str | None:
+    """`text` with its first years expression ('2021年', '2021年和2022年') replaced by `said`,
+    or None when it names none."""
+    replaced, count = _YEARS_SAID.subn(said, text, count=1)
+    return replaced if count else None
+
+
+def leading_years_end(text: str) -> int:
+    """Where the years a text opens with end ('2024年接待…' → 5), 0 when it opens otherwise."""
+    match = _YEARS_SAID.match(text)
+    return match.end() if match else 0

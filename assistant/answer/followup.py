@@ -1,0 +1,132 @@
+"""Follow-up questions in a chat, resolved from the conversation without a language model.
+
+Staff ask the way people talk: "2021年完成数字化扫描多少页？" then "那2022年呢？", "比上年增加了
+多少？", "出具证明多少份？", "它有多少页", "这些档案里哪些是永久的", "还有吗". A follow-up keeps
+the previous question's slots (years, places, 档号, topic) and replaces what it names itself:
+
+>>> resolve("那2022年呢？", ["2021年完成数字化扫描多少页？"]).question
+'2022年完成数字化扫描多少页？'
+>>> resolve("比上年增加了多少？", ["2022年全年接待查档多少人次？"]).question
+'2022年全年接待查档比上年增加了多少？'
+>>> resolve("它有多少页", ["39-1-0011是什么档案"]).question
+'39-1-0011有多少页'
+>>> resolve("白河县呢", ["2024年接待查档多少人次"]).question
+'2024年白河县接待查档多少人次'
+>>> resolve("什么是全宗？", ["2022年接待查档多少人次？"]).question
+'什么是全宗？'
+
+`history` is the user's earlier questions, oldest first; each is resolved against the ones before
+it, so a chain of follow-ups carries its slots along. A question with its own topic but no year
+after a question with one ("出具证明多少份？") is `tentative`: the caller tries it with the year
+and, if that finds nothing, as asked. Deliberately not handled: follow-ups that refer back two
+questions, and pronouns for people ("他").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.question import analyse, entities_in
+from assistant.codes import codes_in
+from assistant.index.lexical import terms
+from assistant.text.years import leading_years_end, remove_years, replace_years, years_in
+
+_MORE = re.compile(r"^(?:还有吗|还有呢|还有没有|还有其他的?吗?|更多|继续|下一页|再列一些|其他的呢)[？?。！!]*$")
+_POINTING = re.compile(r"^(?:那么|那|再问一下|另外|还有|同样)\s*|(?:的情况|情况)?(?:呢|吗)?[？?。！!]*$")
+_PRONOUN = re.compile(r"^(?:它们?|这些档案|这些|这个|该档案|该|这份|这卷|这件|其中|上述档案|上述)(?:里|中|的)?")
+_CHANGE_ONLY = re.compile(
+    r"^(?:比上年|比去年|同比|较上年)?(?:增加|减少|增长|下降|提高|降低|变化|增减|多|少)了?(?:多少|几)"
+)
+_QUESTION_TAIL = re.compile(
+    r"(?:是)?(?:多少|几)[\u4e00-\u9fff（）()]{0,5}[？?。]*$|(?:是什么|是哪些|有哪些|是谁|在哪里|何时|什么时候)[？?。]*$"
+)
+_RETENTION = re.compile(r"永久|长期|短期|定期30年|定期10年|30年|10年")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    question: str  # standalone
+    followed_up: bool  # the question was read with the conversation
+    tentative: bool = False  # try it as asked too, if the resolved question finds nothing
+    page: int = 1  # "还有吗": the next page of the previous list
+
+
+def resolve(question: str, history: list[str]) -> Resolution:
+    """The question as a standalone one, given the user's earlier questions (oldest first)."""
+    previous: Resolution | None = None
+    for earlier in history:
+        previous = _resolve_one(earlier, previous)
+    return _resolve_one(question, previous)
+
+
+def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
+    asked = question.strip()
+    if previous is None:
+        return Resolution(asked, False)
+    before = previous.question
+    if _MORE.match(asked):
+        return Resolution(before, True, page=previous.page + 1)
+    core = _POINTING.sub("", asked).strip()
+    years, entities = years_in(core), entities_in(core)
+    rest = _rest(core)
+    if years and not rest and not entities:
+        return Resolution(_with_years(before, years), True)
+    if entities and not rest and not codes_in(core):
+        return Resolution(_with_entities(before, entities, years), True)
+    if _PRONOUN.match(core):
+        return Resolution(_with_subject(before, _PRONOUN.sub("", core)), True)
+    if _CHANGE_ONLY.match(core) and not _has_topic(_CHANGE_ONLY.sub("", core)):
+        return Resolution(_stem(before) + core + ("？" if asked.endswith(("？", "?")) else ""), True)
+    if not years and years_in(before) and _short_figure_question(core):
+        prefix = "".join(f"{y}年" for y in years_in(before))
+        return Resolution(prefix + asked, True, tentative=True)
+    return Resolution(asked, False)
+
+
+def _rest(text: str) -> list[str]:
+    """The content words of `text` once years, places and particles are taken out."""
+    named = {t for e in entities_in(text) for t in terms(e)} | set(entities_in(text))
+    return [t for t in terms(remove_years(text)) if t not in named and t not in {"年", "年度", "的"}]
+
+
+def _has_topic(text: str) -> bool:
+    return bool([t for t in terms(text) if len(t) >= 2])
+
+
+def _short_figure_question(text: str) -> bool:
+    """'出具证明多少份？': a figure asked in a few words, with no place or year of its own."""
+    read = analyse(text, current_year=2000)
+    return read.kind == "quantity" and not read.entities and len(re.sub(r"[？?。\s]", "", text)) <= 12
+
+
+def _with_years(before: str, years: tuple[int, ...]) -> str:
+    said = "和".join(f"{y}年" for y in years)
+    if len(years) > 1 and not re.search(r"分别|各", before):
+        said += "分别"
+    return replace_years(before, said) or said + before
+
+
+def _with_entities(before: str, entities: tuple[str, ...], years: tuple[int, ...]) -> str:
+    base = _with_years(before, years) if years else before
+    old = entities_in(base)
+    if old:
+        return base.replace(old[0], entities[0], 1)
+    at = leading_years_end(base)
+    return base[:at] + "".join(entities) + base[at:]
+
+
+def _with_subject(before: str, rest: str) -> str:
+    """'它有多少页' → '<档号>有多少页'; '这些档案里哪些是永久的' → the previous list, 永久 only."""
+    codes = codes_in(before)
+    if codes:
+        return codes[0] + rest
+    retention = _RETENTION.search(rest)
+    if retention and re.search(r"哪些|有哪些|列出", before + rest):
+        return f"{_stem(before)}中保管期限为{retention.group(0)}的有哪些"
+    return _stem(before) + rest
+
+
+def _stem(question: str) -> str:
+    """The question without its question words: '2022年全年接待查档多少人次？' → '2022年全年接待查档'."""
+    return _QUESTION_TAIL.sub("", question.strip()).rstrip("的，,")
