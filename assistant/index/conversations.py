@@ -286,7 +286,17 @@ def export_feedback_csv(conn: sqlite3.Connection, path: Path, since: str | None 
 
 # ---- answers as data --------------------------------------------------------------------------
 
-_ANSWER_FIELDS = ("question", "answer", "status", "warnings", "generated_by", "direct_answer", "hint")
+_ANSWER_FIELDS = (
+    "question",
+    "answer",
+    "status",
+    "warnings",
+    "generated_by",
+    "direct_answer",
+    "hint",
+    "understood_as",
+    "series",
+)
 
 
 def answer_json(answer: Answer) -> str:

@@ -47,10 +47,9 @@ AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登�
 CSS = """
 .gradio-container { max-width: 100% !important; padding: 2px 14px !important; }
 .gradio-container .main { padding-top: 0 !important; }
-#header { align-items: center; flex-wrap: nowrap; gap: 12px; }
-#header > * { min-width: 0 !important; }
-#brand { flex: 0 0 auto !important; }
+#header { align-items: center; gap: 12px; }
 #brand h2 { margin: 0; white-space: nowrap; }
+#who { text-align: right; }
 #logout { flex: 0 0 auto !important; min-width: 88px !important; white-space: nowrap; }
 #status-line p, #who p { margin: 0; font-size: 0.92em; }
 #conversations .wrap { flex-direction: column; gap: 4px; }
@@ -59,6 +58,13 @@ CSS = """
 #page img { max-width: 100%; max-height: calc(100vh - 300px); object-fit: contain; }
 #sources, #page-caption { max-height: calc(100vh - 330px); overflow-y: auto; }
 footer { display: none !important; }
+/* Gradio titles a toast with its type in English ("Error"); ours are in Chinese. */
+.toast-title { font-size: 0 !important; }
+.toast-title::before { font-size: var(--text-md); }
+.toast-title.error::before { content: "提示"; }
+.toast-title.warning::before { content: "注意"; }
+.toast-title.info::before, .toast-title.success::before { content: "消息"; }
+.toast-title .toast-count { font-size: var(--text-sm); }
 """
 
 
@@ -86,10 +92,14 @@ def build_app(assistant: Assistant, users: UserStore) -> WebApp:
     ctx = Context(assistant, users, files, uploads)
 
     with gr.Blocks(title="档案助手") as demo:
-        with gr.Row(elem_id="header"):
-            gr.Markdown("## 档案助手", elem_id="brand")
-            status = gr.Markdown(elem_id="status-line")
-            who = gr.Markdown(elem_id="who")
+        with gr.Row(elem_id="header", equal_height=True):
+            # Columns, not bare Markdown blocks: a column keeps its `scale` and `min_width` in a row.
+            with gr.Column(scale=0, min_width=130):
+                gr.Markdown("## 档案助手", elem_id="brand")
+            with gr.Column(scale=3, min_width=200):
+                status = gr.Markdown(elem_id="status-line")
+            with gr.Column(scale=2, min_width=180):
+                who = gr.Markdown(elem_id="who")
             gr.Button("退出登录", link="/logout", size="sm", scale=0, min_width=90, elem_id="logout")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("对话", id="chat-tab", elem_id="chat-tab"):

@@ -11,6 +11,7 @@ catalogue rows are a table with the catalogue's own column names.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,15 @@ class PageView:
 
 
 def chat_text(answer: Answer, mode: str) -> str:
-    """The chat message: the direct answer first (bold), the quotes, the sources (each file once)
-    and warnings; a refusal with its hint, marked as a lead and not an answer."""
+    """The chat message: how a follow-up was understood (理解为), the direct answer first (bold),
+    the quotes, a question across years' table and chart, the sources (each file once) and
+    warnings; a refusal with its hint, marked as a lead and not an answer."""
     parts = [] if mode == "ask" else [f"*【{MODE_LABELS.get(mode, '问答')}】*"]
+    if answer.understood_as:
+        parts.append(f"*理解为：{markdown_text(answer.understood_as)}*")
     parts.append(_body(answer))
+    if answer.series:
+        parts.extend([series_table(answer.series), series_chart(answer.series)])
     if answer.status != "answered" and answer.hint:
         parts.append(f"> 线索：{markdown_text(answer.hint)}")
     if answer.citations:
@@ -72,12 +78,56 @@ def chat_text(answer: Answer, mode: str) -> str:
 
 def _body(answer: Answer) -> str:
     lines = answer.answer.split("\n")
+    if answer.understood_as and lines[0].startswith("理解为："):
+        lines = lines[1:]  # shown above the answer, set apart
+    if answer.series:  # the answerer's own table is text here; `series_table` draws it from the data
+        lines = [line for line in lines if not line.startswith("|")]
     direct = answer.first_sentence.rstrip("。")
     if not direct:
         return markdown_text(answer.answer)
-    if lines[0].startswith(direct):  # the answerer already put it first: make it stand out
+    if lines and lines[0].startswith(direct):  # the answerer already put it first: make it stand out
         return "\n".join([f"**{markdown_text(lines[0])}**", *(markdown_text(line) for line in lines[1:])])
     return "\n".join([f"**{markdown_text(answer.first_sentence)}**", *(markdown_text(line) for line in lines)])
+
+
+def series_table(series: Sequence[dict[str, object]]) -> str:
+    """Each year's checked figure of a question across years, as a Markdown table."""
+    lines = ["| 年度 | 数字 | 出处 |", "| --- | --- | --- |"]
+    for point in series:
+        lines.append(f"| {int(str(point['year']))} | {markdown_text(str(point['text']))} | \\[{point['citation']}\\] |")
+    return "\n".join(lines)
+
+
+def series_chart(series: Sequence[dict[str, object]]) -> str:
+    """A line chart of the yearly figures as an SVG image in the message (a `data:` image, which
+    the page's policy allows; numbers only, no record text). '' for fewer than two years."""
+    points = [(int(str(p["year"])), float(str(p["value"]))) for p in series]
+    if len(points) < 2:
+        return ""
+    width, height, pad = 360, 150, 34
+    years = [year for year, _ in points]
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span_x, span_y = (years[-1] - years[0]) or 1, (high - low) or 1
+
+    def xy(year: int, value: float) -> tuple[float, float]:
+        x = pad + (year - years[0]) / span_x * (width - 2 * pad)
+        y = height - pad - (value - low) / span_y * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    placed = [xy(year, value) for year, value in points]
+    line = " ".join(f"{x},{y}" for x, y in placed)
+    marks = "".join(
+        f'<circle cx="{x}" cy="{y}" r="3"/><text x="{x}" y="{height - 10}" text-anchor="middle">{year}</text>'
+        f'<text x="{x}" y="{y - 8}" text-anchor="middle">{value:g}</text>'
+        for (x, y), (year, value) in zip(placed, points, strict=True)
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11" '
+        f'font-family="sans-serif"><polyline points="{line}" fill="none" stroke="#d9480f" stroke-width="2"/>'
+        f'<g fill="#d9480f">{marks}</g></svg>'
+    )
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f"![各年数字折线图](data:image/svg+xml;base64,{encoded})"
 
 
 def grouped_places(citations: Sequence[Citation]) -> list[str]:
