@@ -71,6 +71,21 @@ def record_interrupted(
     _insert(conn, principal, mode, question, INTERRUPTED, shown)
 
 
+# Library and account actions share the log with answers: the mode column names the action.
+ACTIONS = {
+    "upload": "上传导入",
+    "delete": "删除文档",
+    "reindex": "重新导入",
+    "access": "修改访问级别",
+    "users": "账号管理",
+}
+
+
+def record_action(conn: sqlite3.Connection, principal: Principal, action: str, detail: str) -> None:
+    """A document library or account action (`ACTIONS`) with what it was done to."""
+    _insert(conn, principal, action, detail, "done", [])
+
+
 def _insert(
     conn: sqlite3.Connection, principal: Principal, mode: str, question: str, status: str, shown: list[dict]
 ) -> None:
@@ -98,21 +113,56 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     raise StorageError(f"无法读取索引数据库 {path}：请检查文件权限。")
 
 
-def entries(conn: sqlite3.Connection, since: str | None = None) -> list[tuple[object, ...]]:
+def entries(
+    conn: sqlite3.Connection,
+    since: str | None = None,
+    until: str | None = None,
+    user: str | None = None,
+    mode: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[object, ...]]:
+    """Log rows in order; `since`/`until` bound the time (an ISO date or time; `until` a date
+    includes that whole day), `user` and `mode` (ask, draft, onboard or an action) narrow it;
+    `limit` keeps the newest that many (still in order)."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone() is None:
         return []  # an index nobody has asked anything yet
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
-    params: tuple[object, ...] = ()
+    clauses, params = [], []
     if since:
-        sql += " WHERE at >= ?"
-        params = (since,)
-    return conn.execute(sql + " ORDER BY id", params).fetchall()
+        clauses.append("at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("at < ?")
+        params.append(until + "\uffff" if len(until) > 10 else until + "T\uffff")
+    if user:
+        clauses.append("user = ?")
+        params.append(user)
+    if mode:
+        clauses.append("mode = ?")
+        params.append(mode)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log{where} ORDER BY id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return conn.execute(sql, params).fetchall()[::-1]
 
 
-def export_csv(conn: sqlite3.Connection, path: Path, since: str | None = None) -> int:
+def shown_places(shown: object) -> str:
+    """The `shown` column (JSON) as one cell: 文件 第n页 档号 …；…"""
+    return "；".join(_place(item) for item in json.loads(str(shown)))
+
+
+def export_csv(
+    conn: sqlite3.Connection,
+    path: Path,
+    since: str | None = None,
+    *,
+    until: str | None = None,
+    user: str | None = None,
+    mode: str | None = None,
+) -> int:
     """Write the log (UTF-8 with BOM, so Excel opens the Chinese correctly); returns the row count.
     A file this call created and could not finish (a full disk) is removed again."""
-    rows = entries(conn, since)
+    rows = entries(conn, since, until, user, mode)
     existed = path.exists()
     try:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -120,7 +170,7 @@ def export_csv(conn: sqlite3.Connection, path: Path, since: str | None = None) -
             writer.writerow(HEADERS)
             for row in rows:
                 *head, shown = row
-                places = "；".join(_place(item) for item in json.loads(str(shown)))
+                places = shown_places(shown)
                 writer.writerow([spreadsheet_safe(value) for value in (*head, places)])
     except OSError as exc:
         if not existed and path.is_file():

@@ -21,7 +21,7 @@ import typer
 
 from assistant.cli_params import ChineseUsage, utf8_text
 from assistant.errors import AssistantError, QuestionError
-from assistant.models import Answer, Filters, IngestReport, Principal, Role
+from assistant.models import AccessChoice, Answer, Filters, IngestReport, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
 
@@ -44,6 +44,19 @@ class AskMode(StrEnum):
     ASK = "ask"
     DRAFT = "draft"
     ONBOARD = "onboard"
+
+
+class OpenStatusChoice(StrEnum):
+    OPEN = "开放"
+    CONTROLLED = "控制使用"
+    DELAYED = "延期开放"
+    UNREVIEWED = "未审核"
+
+
+class Classification(StrEnum):
+    SECRET = "秘密"
+    CONFIDENTIAL = "机密"
+    TOP_SECRET = "绝密"
 
 
 class Kind(StrEnum):
@@ -97,10 +110,22 @@ def _assistant(ctx: typer.Context, settings: Settings):
 def ingest_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="要导入的文件或目录")],
+    open_status: Annotated[
+        OpenStatusChoice | None,
+        typer.Option("--open-status", help="这些报告和扫描件的开放状态（不给则按设置 document_open_status）"),
+    ] = None,
+    classification: Annotated[
+        Classification | None, typer.Option("--classification", help="密级（需同时给出 --open-status）")
+    ] = None,
 ) -> None:
-    """导入报告（PDF/DOCX/MD/TXT）和目录（CSV/XLSX），增量且可重复执行。"""
+    """导入报告（PDF/DOCX/MD/TXT）和目录（CSV/XLSX），增量且可重复执行。
+
+    --open-status 为这些文件（目录除外：目录按每条的开放状态定级）设定访问级别，已导入且内容未变的文件也随之更新。"""
+    if classification is not None and open_status is None:
+        raise typer.BadParameter("设定密级时请同时给出开放状态", param_hint="--classification")
+    choice = AccessChoice(open_status.value, classification.value if classification else "") if open_status else None
     assistant = _assistant(ctx, _settings(ctx))
-    report = assistant.ingest(paths)
+    report = assistant.ingest(paths, choice=choice, added_by="命令行" if choice else None)
     _echo_report(report, assistant.status().embedding_warning)
 
 
@@ -325,6 +350,30 @@ def audit_export_command(
     finally:
         conn.close()
     typer.echo(f"已导出 {count} 条利用登记到 {out}")
+
+
+feedback_app = typer.Typer(help="回答评价：用户对回答的 👍/👎 和意见，供评估使用。", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+@friendly_errors
+def feedback_export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
+    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
+) -> None:
+    """把回答评价（问题、回答、出处、评价和意见）导出为 CSV（Excel 可直接打开）。"""
+    from assistant import audit
+    from assistant.index.conversations import export_feedback_csv
+
+    settings = _settings(ctx)
+    conn = audit.connect_read_only(settings.index_dir / "assistant.sqlite3")
+    try:
+        count = export_feedback_csv(conn, out, since)
+    finally:
+        conn.close()
+    typer.echo(f"已导出 {count} 条回答评价到 {out}")
 
 
 @app.command("chat")

@@ -229,6 +229,14 @@ class Answer:
         }
 
 
+@dataclass(frozen=True)
+class AccessChoice:
+    """The open status (开放 / 控制使用 / 延期开放 / 未审核) and 密级 a person gives a document."""
+
+    open_status: str
+    classification: str = ""
+
+
 @dataclass
 class FileResult:
     path: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant import audit, catalogue_search
-from assistant.access import clearance
+from assistant.access import CLASSIFIED, clearance
 from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
 from assistant.answer.draft import best_section, draft_section, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
@@ -35,19 +35,24 @@ from assistant.answer.series import (
 )
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
-from assistant.errors import LLMError, QuestionError
-from assistant.index import db
+from assistant.errors import AssistantError, LLMError, QuestionError
+from assistant.index import db, library, vectors
 from assistant.index.lexical import terms
 from assistant.index.store import Index, open_index
+from assistant.ingest import levels
 from assistant.ingest.levels import reapply_if_settings_changed
 from assistant.ingest.pipeline import Progress, ingest
-from assistant.models import NO_EVIDENCE_ANSWER, Answer, Filters, Hit, IngestReport, Principal
+from assistant.models import NO_EVIDENCE_ANSWER, AccessChoice, Answer, Filters, Hit, IngestReport, Principal, Role
 from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve import retrieve
 from assistant.settings import Settings
 from assistant.text.years import years_in
 
 log = logging.getLogger(__name__)
+
+
+class LibraryError(AssistantError):
+    """A document library action that cannot be done as asked, as one sentence."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,85 @@ class Assistant:
         if self.local_model:
             self.local_model.stop()
 
-    def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
-        report = ingest(self.index, [Path(p) for p in paths], progress)
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        progress: Progress | None = None,
+        *,
+        choice: AccessChoice | None = None,
+        added_by: str | None = None,
+    ) -> IngestReport:
+        """Ingest files; `choice` is the open status and 密级 chosen for the documents among them
+        (catalogue rows keep their own), `added_by` who added them."""
+        report = ingest(self.index, [Path(p) for p in paths], progress, choice, added_by)
+        self._forget_counts()
+        return report
+
+    def _forget_counts(self) -> None:
         self._visible_chunks.clear()
         self._home.clear()
+
+    # ---- the document library (thin: the work is in index.library and ingest.levels) ----------
+
+    def library(self, principal: Principal, text: str = "", kind: str = "") -> list[library.SourceEntry]:
+        """The sources this principal may see, with counts within its clearance."""
+        return library.sources(self.index.conn, clearance(principal), text, kind)
+
+    def delete_source(self, principal: Principal, source_id: str) -> str:
+        """Remove a source (chunks, vectors, catalogue rows, OCR pages) and re-level the records
+        that were linked to its rows; audited. Returns its name."""
+        entry = self._manageable(principal, source_id, "删除")
+        path = library.remove_source(self.index.conn, source_id)
+        if path is None:
+            raise LibraryError("该文档已不在索引中，请刷新列表。")
+        vectors.delete_source(self.index.collection, source_id)
+        if entry.kind == "catalogue":  # its records fall back to the level of unlinked scans
+            levels.apply_levels(self.index, levels.stale_sources(self.index.conn, self.settings))
+        uploads = (self.settings.index_dir / "uploads").resolve()
+        if Path(path).parent == uploads:  # our own copy of an upload goes with it
+            Path(path).unlink(missing_ok=True)
+        self._forget_counts()
+        audit.record_action(self.index.conn, principal, "delete", entry.name)
+        return entry.name
+
+    def reindex_source(self, principal: Principal, source_id: str, progress: Progress | None = None) -> IngestReport:
+        """Read a source's file again (as if it had changed); audited."""
+        entry = self._manageable(principal, source_id, "重新导入")
+        if not Path(entry.path).exists():
+            raise LibraryError(f"原文件 {entry.name} 已不在原处，无法重新导入；请重新上传。")
+        library.mark_changed(self.index.conn, source_id)
+        report = self.ingest([Path(entry.path)], progress)
+        audit.record_action(self.index.conn, principal, "reindex", entry.name)
         return report
+
+    def set_access(self, principal: Principal, source_id: str, choice: AccessChoice) -> str:
+        """Give a document the open status and 密级 chosen (staff may not set a 密级); audited."""
+        entry = self._manageable(principal, source_id, "修改访问级别")
+        if choice.classification and clearance(principal) < CLASSIFIED:
+            raise LibraryError("只有管理员可以设定密级。")
+        library.choose_access(self.index.conn, entry.path, choice.open_status, choice.classification)
+        levels.reapply_chosen(self.index, [entry.path])
+        self._forget_counts()
+        shown = "，".join(part for part in (choice.open_status, choice.classification) if part)
+        audit.record_action(self.index.conn, principal, "access", f"{entry.name} → {shown}")
+        return entry.name
+
+    def _manageable(self, principal: Principal, source_id: str, action: str) -> library.SourceEntry:
+        """The source, when this principal may manage it: staff and admin only; a source the
+        principal may not see is answered as if it did not exist; a catalogue (whose rows are
+        levelled one by one, some perhaps above the principal's clearance) only by an admin."""
+        if principal.role is Role.READER:
+            raise LibraryError("只有馆员和管理员可以管理文档。")
+        entry = library.source(self.index.conn, source_id, clearance(principal))
+        if entry is None:
+            raise LibraryError("该文档已不在索引中，请刷新列表。")
+        if entry.kind == "catalogue" and principal.role is not Role.ADMIN:
+            raise LibraryError(f"目录的每一条按自己的开放状态和密级定级，{action}目录需由管理员操作。")
+        if entry.kind == "catalogue" and action == "修改访问级别":
+            raise LibraryError("目录的每一条按自己的开放状态和密级定级；请修改目录文件后重新导入。")
+        if not entry.whole:  # never for a document (one level); a guard should the rules change
+            raise LibraryError("该文档无法由您管理，请联系管理员。")
+        return entry
 
     def ask(
         self,

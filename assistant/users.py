@@ -12,6 +12,10 @@ which names exist.
 
 Failed logins are throttled by `LoginThrottle`, per client address and per name.
 
+An administrator can change a role, reset a password and lock an account (the admin page of the
+web UI); a locked account cannot log in, and an open session of it fails on its next event. The
+last unlocked admin can be neither demoted nor locked.
+
 Deliberately not handled: password changes by the user, several processes writing the file at
 the same moment (writes are atomic, the last one wins).
 """
@@ -51,6 +55,7 @@ class UserError(AssistantError):
 class User:
     name: str
     role: Role
+    locked: bool = False
 
 
 def users_path(settings: Settings) -> Path:
@@ -212,6 +217,53 @@ class UserStore:
         self._save(users)
         return User(name, role)
 
+    def set_role(self, name: str, role: Role | str) -> User:
+        users = self._load()
+        if name not in users:
+            raise UserError(f"没有用户 {name}")
+        try:
+            role = Role(role)
+        except ValueError:
+            raise UserError(f"未知角色 {role}（可选 reader、staff、admin）") from None
+        if role is not Role.ADMIN and self._last_admin(users, name):
+            raise UserError("至少要保留一个未锁定的管理员账号。")
+        users[name]["role"] = role.value
+        self._save(users)
+        return User(name, role)
+
+    def reset_password(self, name: str, password: str | None = None) -> str:
+        """Give the user a new password (a random one when none is given) and return it."""
+        users = self._load()
+        if name not in users:
+            raise UserError(f"没有用户 {name}")
+        password = password or secrets.token_urlsafe(12)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise UserError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+        salt = secrets.token_bytes(16)
+        users[name].update(salt=salt.hex(), hash=_hash(password, salt, _SCRYPT).hex(), scrypt=dict(_SCRYPT))
+        self._save(users)
+        return password
+
+    def set_locked(self, name: str, locked: bool) -> None:
+        """Lock (no login, and every event of an open session fails) or unlock an account."""
+        users = self._load()
+        if name not in users:
+            raise UserError(f"没有用户 {name}")
+        if locked and self._last_admin(users, name):
+            raise UserError("至少要保留一个未锁定的管理员账号。")
+        users[name]["locked"] = bool(locked)
+        self._save(users)
+
+    @staticmethod
+    def _last_admin(users: dict[str, dict[str, object]], name: str) -> bool:
+        """Whether `name` is the only unlocked admin (who must stay one, or nobody can manage users)."""
+        admins = [n for n, r in users.items() if r.get("role") == Role.ADMIN.value and not r.get("locked")]
+        return admins == [name]
+
+    def is_locked(self, name: str) -> bool:
+        record = self._load().get(name)
+        return bool(record and record.get("locked"))
+
     def remove(self, name: str) -> None:
         users = self._load()
         if name not in users:
@@ -223,7 +275,7 @@ class UserStore:
         """True when the name exists and the password matches. About 50 ms of scrypt work: the web
         UI runs it in a worker thread behind a `LoginThrottle` (assistant/ui/guard.py)."""
         record = self._load().get(name.strip())
-        if record is None:
+        if record is None or record.get("locked"):  # a locked account costs the same work as an unknown one
             hmac.compare_digest(_hash(password, _DUMMY_SALT, _SCRYPT), bytes(32))
             return False
         try:
@@ -235,15 +287,16 @@ class UserStore:
         return hmac.compare_digest(_hash(password, salt, params), stored)
 
     def role_of(self, name: str | None) -> Role | None:
+        """The role of an account that may work now: None for an unknown or locked one."""
         record = self._load().get(name or "")
         try:
-            return Role(record["role"]) if record else None
+            return Role(record["role"]) if record and not record.get("locked") else None
         except (KeyError, ValueError):
             return None
 
     def list(self) -> list[User]:
         users = self._load()
-        return [User(name, Role(record["role"])) for name, record in sorted(users.items())]
+        return [User(name, Role(record["role"]), bool(record.get("locked"))) for name, record in sorted(users.items())]
 
     def __len__(self) -> int:
         return len(self._load())

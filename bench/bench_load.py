@@ -61,6 +61,8 @@ GOLD = ROOT / "corpora" / "sample" / "gold.jsonl"
 NO_EVIDENCE = "没有找到能够回答这个问题的依据"  # part of assistant.models.NO_EVIDENCE_ANSWER
 # The rest of the ask form as a browser sends it untouched: mode, 全宗号, years, kinds, figures.
 ASK_FORM: list[Any] = ["问答", "", None, None, [], ""]
+# The rest of the upload form as a browser sends it untouched: 开放状态 (the safe default), 密级.
+UPLOAD_FORM: list[Any] = ["未审核", "无"]
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
@@ -165,15 +167,24 @@ def message_text(message: dict[str, Any]) -> str:
     return ""
 
 
+def chat_messages(outputs: Sequence[Any]) -> list[dict[str, Any]]:
+    """The chat's messages in an ask event's outputs: the first output, sent as the message list
+    itself or as an update that also carries the 👍/👎 marks ({"value": [...], "feedback_value": ...})."""
+    chat = outputs[0] if outputs else None
+    if isinstance(chat, dict):
+        chat = chat.get("value")
+    return [m for m in chat if isinstance(m, dict)] if isinstance(chat, list) else []
+
+
 def last_answer(outputs: Sequence[Any]) -> str:
     """The text of the last assistant message in the chat output."""
-    chat = outputs[0] if outputs and isinstance(outputs[0], list) else []
+    chat = chat_messages(outputs)
     answers = [message_text(m) for m in chat if m.get("role") == "assistant"]
     return answers[-1] if answers else ""
 
 
 def last_question(outputs: Sequence[Any]) -> str:
-    chat = outputs[0] if outputs and isinstance(outputs[0], list) else []
+    chat = chat_messages(outputs)
     questions = [message_text(m) for m in chat if m.get("role") == "user"]
     return questions[-1] if questions else ""
 
@@ -181,8 +192,8 @@ def last_question(outputs: Sequence[Any]) -> str:
 def shown_text(outputs: Sequence[Any]) -> str:
     """Everything an ask event puts on the page except what the user typed: the assistant's chat
     messages, the sources panel, the citation picker's labels and the page caption."""
-    chat, _question, _turn, sources, pick, _image, caption, _exported = outputs
-    parts = [message_text(m) for m in chat or [] if isinstance(m, dict) and m.get("role") == "assistant"]
+    _chat, _question, _turn, sources, pick, _image, caption, _exported = outputs[:8]  # then the conversation's
+    parts = [message_text(m) for m in chat_messages(outputs) if m.get("role") == "assistant"]
     parts += [text for text in (sources, caption) if isinstance(text, str)]
     if isinstance(pick, dict):
         parts += [str(choice[0]) for choice in pick.get("choices") or []]
@@ -233,8 +244,8 @@ class Browser:
         assert self.events is not None, "open_page first"
         event = self.events.ask if via == "click" else self.events.submit
         reply = await self.call(event, [question, self.history, *ASK_FORM])
-        if reply.ok and reply.outputs and isinstance(reply.outputs[0], list):
-            self.history = reply.outputs[0]
+        if reply.ok and reply.outputs:
+            self.history = chat_messages(reply.outputs)
         return reply
 
     async def call(self, event: Event, data: list[Any]) -> Reply:

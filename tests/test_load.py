@@ -23,6 +23,7 @@ import pytest
 
 from assistant.models import NO_EVIDENCE_ANSWER, Role
 from bench.bench_load import (
+    UPLOAD_FORM,
     Browser,
     Question,
     Reply,
@@ -91,7 +92,8 @@ async def _as(app: App, user: SimUser, *steps: tuple[str, object]) -> list[Reply
                     replies.append(await browser.ask(str(value)))
                 else:
                     event = getattr(browser.events, step)
-                    replies.append(await browser.call(event, [value]))
+                    form = UPLOAD_FORM if step == "upload" else []  # the access level chosen next to the files
+                    replies.append(await browser.call(event, [value, *form]))
         finally:
             await browser.close_page()
         return replies

@@ -131,10 +131,14 @@ def ask(driver: WebDriver, question: str, expect: str) -> str:
     box.send_keys(question)
     driver.find_element(By.ID, "ask").click()
     wait(driver).until(text_in("chat", question), f"question {question!r} in the chat")
-    wait(driver).until(
-        lambda d: expect in d.find_elements(By.CSS_SELECTOR, "#chat .message")[-1].text, f"{expect!r} in the reply"
-    )
+    wait(driver).until(lambda d: expect in last_message(d), f"{expect!r} in the reply")
     return driver.find_element(By.ID, "chat").text
+
+
+def last_message(driver: WebDriver) -> str:
+    """The newest chat message's text ('' while the chat shows none, as after switching tabs)."""
+    shown = driver.find_elements(By.CSS_SELECTOR, "#chat .message")
+    return shown[-1].text if shown else ""
 
 
 def fetch(driver: WebDriver, url: str) -> tuple[int, str]:
@@ -161,7 +165,7 @@ def test_staff_asks_opens_a_source_switches_mode_and_uploads(
     assert "文档 3 个" in browser.find_element(By.ID, "status-line").text
 
     ask(browser, "2022年数字化扫描多少页", "8600")
-    assert f"{PDF_NAME}，第1页" in browser.find_element(By.ID, "sources").text
+    assert f"{PDF_NAME}\n[1] 第1页" in browser.find_element(By.ID, "sources").text  # the file, its citations under it
     browser.save_screenshot(str(shots / "chat.png"))
 
     browser.find_element(By.XPATH, "//*[@id='pick']//label[contains(., '第1页')]").click()
@@ -182,15 +186,18 @@ def test_staff_asks_opens_a_source_switches_mode_and_uploads(
     assert status == 200
     assert "- 模式：起草" in text and "1234人次" in text and "## 出处" in text
 
+    browser.find_element(By.XPATH, "//button[@role='tab'][normalize-space()='文档库']").click()
     upload = write_upload(tmp_path / "incoming")
     browser.find_element(By.CSS_SELECTOR, "#upload-files input[type=file]").send_keys(str(upload))
     wait(browser).until(text_in("upload-files", UPLOAD_NAME[:8]), "the chosen file")
     browser.find_element(By.ID, "upload").click()
     wait(browser).until(text_in("upload-result", f"✓ {UPLOAD_NAME}：已导入"), "ingest")
+    assert "访问级别：未审核" in browser.find_element(By.ID, "upload-result").text  # the safe default
     wait(browser).until(text_in("status-line", "文档 4 个"), "the new count")
     # Gradio's cached copy of the upload is gone: no logged-in user can fetch it by its path.
     assert not [p for p in Path(get_upload_folder()).rglob(UPLOAD_NAME) if p.stat().st_mtime >= started]
 
+    browser.find_element(By.XPATH, "//button[@role='tab'][normalize-space()='对话']").click()
     browser.find_element(By.XPATH, "//*[@id='mode']//label[contains(., '问答')]").click()
     ask(browser, "2024年消防演练组织了几次", "3次")
     assert UPLOAD_NAME in browser.find_element(By.ID, "sources").text
@@ -204,6 +211,11 @@ def test_reader_sees_no_restricted_record_and_no_upload(app: App, browser: WebDr
     assert "读者" in browser.find_element(By.ID, "who").text
     assert not browser.find_elements(By.ID, "upload-panel")
     assert not browser.find_elements(By.CSS_SELECTOR, "input[type=file]")
+    assert not browser.find_elements(By.ID, "library") and "文档库" not in browser.find_element(By.ID, "tabs").text
+
+    # The staff member's upload went in as 未审核 (the default): not for readers.
+    ask(browser, "2024年消防演练组织了几次", NO_EVIDENCE_ANSWER)
+    assert UPLOAD_NAME not in browser.find_element(By.TAG_NAME, "body").text
 
     ask(browser, OPEN_CODE, OPEN_CODE)  # open records are shown to readers
     ask(browser, "劳动模范评选的请示", NO_EVIDENCE_ANSWER)

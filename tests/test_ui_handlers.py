@@ -10,9 +10,10 @@ from urllib.parse import unquote
 import pytest
 from docx import Document
 
-from assistant.models import NO_EVIDENCE_ANSWER, Filters, Principal, Role
+from assistant.models import NO_EVIDENCE_ANSWER, AccessChoice, Filters, Principal, Role
 from assistant.service import Assistant, build_assistant
 from assistant.settings import load_settings
+from assistant.ui import conversation, sources
 from assistant.ui import handlers as h
 from assistant.ui.export import DISCLAIMER
 from assistant.ui.files import SessionFiles, Uploads
@@ -76,52 +77,62 @@ def test_only_staff_and_admin_may_upload() -> None:
     assert h.welcome(READER) == "当前用户：**读者甲**（读者）"
 
 
-def test_status_line_counts_and_warns(assistant: Assistant) -> None:
+def test_status_line_counts_in_plain_words(assistant: Assistant) -> None:
     line = h.status_line(assistant, STAFF)
-    assert line.startswith("文档 3 个 · 文本块 ")
-    assert "目录条目 2 条" in line and "回答方式 extractive" in line
-    warning = assistant.status().embedding_warning
-    if warning:  # the shipped fallback model: the warning must stand out
-        assert f"⚠ **检索质量警告**：{warning}" in line
+    assert (
+        line == "可检索文档 3 个 · 目录条目 2 条"
+    )  # no 文本块, model names or "extractive": those are the admin page's
+    admin_line = h.status_line(assistant, Principal("管理员", Role.ADMIN))
+    if assistant.status().embedding_warning:  # the shipped fallback model: the admin is pointed to the admin page
+        assert admin_line == f"{line} · ⚠ 检索质量需要注意，详见“管理”页"
     else:
-        assert "⚠" not in line
+        assert admin_line == line
 
 
 @pytest.mark.parametrize("question", ["劳动模范评选的请示", RESTRICTED_CODE])
 def test_reader_never_sees_a_restricted_record(assistant: Assistant, question: str) -> None:
-    shown = everything_shown(h.ask(assistant, READER, question, [], "问答"))
+    shown = everything_shown(h.ask(assistant, READER, question, None, "问答"))
     assert RESTRICTED_CODE not in shown
     assert RESTRICTED_TITLE not in shown
 
-    staff = h.ask(assistant, STAFF, question, [], "问答")
+    staff = h.ask(assistant, STAFF, question, None, "问答")
     assert staff.turn.answer.status == "answered"
     assert RESTRICTED_CODE in staff.sources
     assert any(RESTRICTED_CODE in label for label, _ in staff.choices)
 
 
 def test_reader_sees_open_records(assistant: Assistant) -> None:
-    result = h.ask(assistant, READER, OPEN_CODE, [], "问答")
+    result = h.ask(assistant, READER, OPEN_CODE, None, "问答")
     assert OPEN_CODE in result.sources and OPEN_TITLE in everything_shown(result)
 
 
-def test_ask_answers_with_sources_and_appends_to_history(assistant: Assistant) -> None:
-    earlier = [{"role": "user", "content": "早先的问题"}, {"role": "assistant", "content": "早先的回答"}]
-    result = h.ask(assistant, READER, "  2022年数字化扫描多少页  ", earlier, "问答")
+def test_ask_answers_with_sources_and_continues_the_stored_conversation(assistant: Assistant) -> None:
+    first = h.ask(assistant, READER, "2023年接待查档多少人次", None, "问答")
+    result = h.ask(assistant, READER, "  2022年数字化扫描多少页  ", first.chat, "问答")
 
-    assert result.history[:2] == earlier
+    assert result.chat.id == first.chat.id and len(result.chat.turns) == 2
+    assert [m["content"] for m in result.history[:2]] == [m["content"] for m in first.history[:2]]
     assert result.history[2] == {"role": "user", "content": "2022年数字化扫描多少页"}
     reply = result.history[3]
-    assert reply["role"] == "assistant" and "8600" in reply["content"] and f"{PDF_NAME}，第1页" in reply["content"]
+    assert reply["role"] == "assistant" and "8600" in reply["content"]
+    assert reply["content"].startswith("**2022年完成馆藏档案数字化扫描8600页\\[1\\]。**")  # the direct answer first
+    assert f"出处：{PDF_NAME} 第1页\\[1\\]" in reply["content"]
+    assert reply["options"] == [{"label": f"[1] {PDF_NAME} 第1页", "value": "1"}]  # the clickable [1]
+    assert "options" not in result.history[1]  # only the newest answer carries chips
     assert result.turn.user == READER.name and result.turn.mode == "ask"
-    assert result.sources.startswith(f"**\\[1\\] {PDF_NAME}，第1页**")  # [ ] escaped: shown as text
+    assert result.sources.startswith(f"**{PDF_NAME}**\n\n\\[1\\] 第1页")  # [ ] escaped: shown as text
     assert PDF_FACT in result.sources
     assert result.choices[0] == (f"[1] {PDF_NAME} 第1页", "1")
+    # The follow-up history is what the user was shown, from the store; a chat of someone else is not continued.
+    assert conversation.history(result.chat)[0][0] == "2023年接待查档多少人次"
+    other = h.ask(assistant, STAFF, "2022年数字化扫描多少页", result.chat, "问答")
+    assert other.chat.id != result.chat.id and len(other.chat.turns) == 1
 
 
 def test_no_evidence_says_so_without_sources(assistant: Assistant) -> None:
-    result = h.ask(assistant, STAFF, "火星探测器的发射窗口是什么时候", [], "问答")
+    result = h.ask(assistant, STAFF, "火星探测器的发射窗口是什么时候", None, "问答")
     assert result.turn.answer.status == "no_evidence"
-    assert result.history[-1]["content"] == NO_EVIDENCE_ANSWER
+    assert result.history[-1]["content"].startswith(NO_EVIDENCE_ANSWER)
     assert result.sources == "本次回答没有引用出处。"
     assert result.choices == []
 
@@ -144,52 +155,64 @@ def test_filters(assistant: Assistant) -> None:
         with pytest.raises(h.UIError, match="起始年度应在 1 到 9999 之间"):
             h.build_filters(None, huge, None, [])
 
-    unfiltered = h.ask(assistant, STAFF, "2023年接待查档多少人次", [], "问答")
+    unfiltered = h.ask(assistant, STAFF, "2023年接待查档多少人次", None, "问答")
     assert unfiltered.turn.answer.citations[0].source == REPORT_NAME
-    only_catalogue = h.ask(assistant, STAFF, "2023年接待查档多少人次", [], "问答", kinds=["catalogue"])
+    only_catalogue = h.ask(assistant, STAFF, "2023年接待查档多少人次", None, "问答", kinds=["catalogue"])
     assert all(c.source != REPORT_NAME for c in only_catalogue.turn.answer.citations)
 
 
 def test_empty_question_is_refused(assistant: Assistant) -> None:
     with pytest.raises(h.UIError, match="请输入问题"):
-        h.ask(assistant, STAFF, "   ", [], "问答")
+        h.ask(assistant, STAFF, "   ", None, "问答")
 
 
 def test_show_page_renders_the_cited_pdf_page_with_highlight(assistant: Assistant) -> None:
-    result = h.ask(assistant, READER, "2022年数字化扫描多少页", [], "问答")
-    view = h.show_page(assistant, READER, result.turn, "1")
+    result = h.ask(assistant, READER, "2022年数字化扫描多少页", None, "问答")
+    view = sources.show_citation(assistant, READER, result.turn, "1")
 
     assert view.image is not None
     width, height = view.image.size
     assert 800 <= width <= 850 and 1150 <= height <= 1190  # A4 at 100 dpi
-    assert view.caption.startswith(f"{PDF_NAME}，第1页")
+    assert view.caption == f"\\[1\\] {PDF_NAME}，第1页（底色标出引用段落）"
     highlighted = sum(1 for r, g, b in view.image.getdata() if r > 240 and 200 < g < 250 and b < 200)
     assert highlighted > 1000
-    assert h.show_page(assistant, READER, result.turn, None) == h.PageView(None, "")
-    assert h.show_page(assistant, READER, None, "1") == h.PageView(None, "")
+    assert sources.show_citation(assistant, READER, result.turn, None) == sources.PageView(None, "")
+    assert sources.show_citation(assistant, READER, None, "1") == sources.PageView(None, "")
 
 
-def test_show_page_of_a_catalogue_row_has_no_image(assistant: Assistant) -> None:
-    result = h.ask(assistant, READER, OPEN_CODE, [], "问答")
-    view = h.show_page(assistant, READER, result.turn, "1")
-    assert view.image is None
-    assert "没有页面图像" in view.caption and OPEN_CODE in view.caption
+def test_a_cited_catalogue_row_is_shown_as_a_row(assistant: Assistant) -> None:
+    result = h.ask(assistant, READER, OPEN_CODE, None, "问答")
+    view = sources.show_citation(assistant, READER, result.turn, "1")
+    assert view.image is None  # no page image offered
+    head, rule, row = view.caption.split("\n\n")[1].split("\n")
+    assert head == "| 档号 | 全宗号 | 题名 | 年度 | 保管期限 | 开放状态 |" and rule.count("---") == 6
+    assert row == f"| {OPEN_CODE} | 38 | {OPEN_TITLE} | 1975 | 永久 | 开放 |"
+    panel = result.sources.split("\n")  # the sources panel shows the row as a row too
+    assert panel[0] == "**劳动局案卷目录.csv**" and f"| \\[1\\] | {OPEN_CODE} | {OPEN_TITLE} |" in result.sources
+
+
+def test_a_text_citation_without_pages_shows_its_passage_in_context(assistant: Assistant) -> None:
+    result = h.ask(assistant, STAFF, "2023年接待查档多少人次", None, "问答")
+    view = sources.show_citation(assistant, STAFF, result.turn, "1")
+    assert view.image is None and "（没有页面图像）" in view.caption
+    assert "> **2023年全年接待查档利用者1234人次" in view.caption  # the cited passage, in bold
+    assert "库房温度保持在14至24摄氏度" in view.caption  # and the one after it
 
 
 def test_show_page_only_for_this_users_own_cited_and_cleared_records(assistant: Assistant) -> None:
-    staff = h.ask(assistant, STAFF, RESTRICTED_CODE, [], "问答")
-    with pytest.raises(h.UIError, match="不属于当前用户"):
-        h.show_page(assistant, READER, staff.turn, "1")
-    with pytest.raises(h.UIError, match="没有这个出处"):
-        h.show_page(assistant, STAFF, staff.turn, "9")
+    staff = h.ask(assistant, STAFF, RESTRICTED_CODE, None, "问答")
+    with pytest.raises(sources.SourceError, match="不属于当前用户"):
+        sources.show_citation(assistant, READER, staff.turn, "1")
+    with pytest.raises(sources.SourceError, match="没有这个出处"):
+        sources.show_citation(assistant, STAFF, staff.turn, "9")
     # Even a turn that claims to be the reader's cannot show a record above the reader's clearance.
-    forged = h.Turn(READER.name, "ask", staff.turn.answer)
-    with pytest.raises(h.UIError, match="无权"):
-        h.show_page(assistant, READER, forged, "1")
+    forged = sources.Turn(READER.name, "ask", staff.turn.answer)
+    with pytest.raises(sources.SourceError, match="无权"):
+        sources.show_citation(assistant, READER, forged, "1")
 
 
 def test_export_writes_markdown_and_docx(assistant: Assistant, session_files: SessionFiles) -> None:
-    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "起草")
+    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", None, "起草")
     links = h.export(STAFF, result.turn, session_files, "session-1")
     paths = [session_files.find("session-1", link.url.split("/")[1], unquote(link.url.split("/")[2])) for link in links]
     assert sorted(p.suffix for p in paths) == [".docx", ".md"]
@@ -208,7 +231,7 @@ def test_export_writes_markdown_and_docx(assistant: Assistant, session_files: Se
 def test_export_refuses_without_an_answer_of_this_user(assistant: Assistant, session_files: SessionFiles) -> None:
     with pytest.raises(h.UIError, match="还没有可导出的回答"):
         h.export(STAFF, None, session_files, "session-1")
-    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "问答")
+    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", None, "问答")
     with pytest.raises(h.UIError, match="不属于当前用户"):
         h.export(READER, result.turn, session_files, "session-1")
     assert len(session_files) == 0
@@ -252,9 +275,11 @@ def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_pa
     assert str(target) not in result.message
     assert steps[-1] == (2, 2, "")
 
-    answer = h.ask(assistant, READER, "2024年消防演练组织了几次", [], "问答")
-    assert answer.turn.answer.citations[0].source == UPLOAD_NAME
-    assert "3次" in answer.history[-1]["content"]
+    assert f"访问级别：{h.DEFAULT_UPLOAD_STATUS}" in result.message  # an upload is not open unless someone says so
+    hidden = h.ask(assistant, READER, "2024年消防演练组织了几次", None, "问答")
+    assert UPLOAD_NAME not in everything_shown(hidden)
+    staff = h.ask(assistant, STAFF, "2024年消防演练组织了几次", None, "问答")
+    assert staff.turn.answer.citations[0].source == UPLOAD_NAME and "3次" in staff.history[-1]["content"]
 
     again = write_upload(incoming)
     uploads.record(session, [str(again)])
@@ -262,11 +287,21 @@ def test_upload_saves_ingests_and_reports_each_file(assistant: Assistant, tmp_pa
         f"＝ {UPLOAD_NAME}：内容未变化，已跳过"
         in h.upload(assistant, STAFF, [str(again)], target, uploads, session).message
     )
+    opened = write_upload(incoming)  # the same file once more, now said to be open: it takes that level
+    uploads.record(session, [str(opened)])
+    h.upload(assistant, STAFF, [str(opened)], target, uploads, session, choice=AccessChoice("开放"))
+    shown = h.ask(assistant, READER, "2024年消防演练组织了几次", None, "问答")
+    assert shown.turn.answer.citations[0].source == UPLOAD_NAME
     replayed = write_upload(incoming)  # the same path again, no longer recorded: refused, left alone
     refused = h.upload(assistant, STAFF, [str(replayed)], target, uploads, session)
     assert f"✗ {UPLOAD_NAME}：导入失败（{UPLOAD_NAME}: {h.NOT_THIS_SESSION}）" in refused.message and replayed.is_file()
     with pytest.raises(h.UIError, match="请先选择"):
         h.upload(assistant, STAFF, [], target, uploads, session)
+    secret = write_upload(incoming)  # checked before the file is touched
+    uploads.record(session, [str(secret)])
+    with pytest.raises(h.UIError, match="只有管理员可以设定密级"):
+        h.upload(assistant, STAFF, [str(secret)], target, uploads, session, choice=AccessChoice("开放", "机密"))
+    assert secret.is_file() and uploads.owns(session, str(secret))
 
 
 def test_a_model_answer_is_shown_only_once_checked_with_its_sources(
@@ -277,7 +312,7 @@ def test_a_model_answer_is_shown_only_once_checked_with_its_sources(
     settings = llm_settings.model_copy(update={"index_dir": assistant.settings.index_dir})
     streaming = build_assistant(settings)
     fake_llm.script(Reply(chunks=["2022年完成", "数字化扫描", "8600页[1]。"]))
-    earlier = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好。"}]
+    earlier = h.ask(assistant, STAFF, "2023年接待查档多少人次", None, "问答").chat  # answered without a model
     fake_llm.script("2022年数字化扫描多少页")  # the condensed question comes first
     fake_llm.replies.rotate(1)
     results = list(h.ask_stream(streaming, STAFF, "2022年数字化扫描多少页", earlier, "问答"))
@@ -286,7 +321,8 @@ def test_a_model_answer_is_shown_only_once_checked_with_its_sources(
     assert all("8600" not in str(r.history) for r in partial)
     assert final.turn is not None and final.turn.answer.generated_by == "test-model"
     assert "8600" in final.sources and final.choices
-    assert h.conversation(final.history)[-1][0] == "2022年数字化扫描多少页"
+    assert "2023年接待查档多少人次" in fake_llm.chat_requests[0].prompt  # the stored turn was the history
+    assert conversation.history(final.chat)[-1][0] == "2022年数字化扫描多少页"
 
 
 # ---- the security round (issue 18) -------------------------------------------------------------
@@ -339,9 +375,9 @@ def test_record_text_becomes_markdown_that_shows_as_text(text: str) -> None:
 
 def test_an_export_with_control_characters_is_written_whole(assistant: Assistant, session_files: SessionFiles) -> None:
     """Finding 19: python-docx refused \\x00, \\x0b, \\x1b… and left the Markdown half of the export behind."""
-    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", [], "问答")
+    result = h.ask(assistant, STAFF, "2022年数字化扫描多少页", None, "问答")
     answer = result.turn.answer
-    dirty = h.Turn(
+    dirty = sources.Turn(
         STAFF.name,
         "ask",
         replace(

@@ -27,7 +27,7 @@ from gradio.utils import get_upload_folder
 from assistant.models import Role
 from assistant.ui.guard import EXPIRED, NOT_YOURS, THROTTLED
 from assistant.ui.handlers import NOT_THIS_SESSION, UPLOAD_REFUSED
-from bench.bench_load import Browser, Event, Reply, SimUser, async_client
+from bench.bench_load import UPLOAD_FORM, Browser, Event, Reply, SimUser, async_client
 from tests.app_server import App, client, logged_in, running_app
 from tests.ui_fixtures import RESTRICTED_CODE, RESTRICTED_TITLE, UPLOAD_TEXT
 
@@ -308,11 +308,11 @@ async def _upload_as(app: App, uploader: SimUser, caller: SimUser | None, name: 
         file = {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
         try:
             if caller is None:
-                return path, await own.call(own.events.upload, [[file]])  # type: ignore[union-attr]
+                return path, await own.call(own.events.upload, [[file], *UPLOAD_FORM])  # type: ignore[union-attr]
             async with async_client(app.url) as other:
                 browser = await _page(other, caller)
                 try:
-                    return path, await browser.call(browser.events.upload, [[file]])  # type: ignore[union-attr]
+                    return path, await browser.call(browser.events.upload, [[file], *UPLOAD_FORM])  # type: ignore[union-attr]
                 finally:
                     await browser.close_page()
         finally:

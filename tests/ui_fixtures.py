@@ -96,3 +96,26 @@ def write_upload(folder: Path) -> Path:
     path = folder / UPLOAD_NAME
     path.write_text(UPLOAD_TEXT, encoding="utf-8")
     return path
+
+
+SCAN_NAME = "2021年编研工作（扫描件）.pdf"
+SCAN_LINES = [
+    "一、编研工作",
+    "2021年编印《县档案馆大事记》一部，举办档案展览5次，参观群众3200余人次。",
+]
+SCAN_FACT = "举办档案展览5次"
+
+
+def write_scan(folder: Path) -> Path:
+    """A one-page scanned PDF (an image, no text layer): ingest reads it by OCR."""
+    from tests.scan_fixtures import page_image, save_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_pdf(folder / SCAN_NAME, [page_image(SCAN_LINES, seed=3)])
+
+
+def write_workspace_corpus(folder: Path) -> Path:
+    """The usual corpus and a scanned report page."""
+    write_corpus(folder)
+    write_scan(folder)
+    return folder

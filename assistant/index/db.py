@@ -100,6 +100,16 @@ CREATE TABLE IF NOT EXISTS ocr_pages (
     chars INTEGER NOT NULL,
     PRIMARY KEY (source_id, page)
 );
+-- What people chose for a source, by path (it can be chosen before the source is stored, and it
+-- stays across re-ingests): the open status and 密级 given at upload or in the document library
+-- (NULL = the settings' rules, assistant/ingest/levels.py), and who added it.
+CREATE TABLE IF NOT EXISTS source_settings (
+    path TEXT PRIMARY KEY,
+    open_status TEXT,
+    classification TEXT NOT NULL DEFAULT '',
+    added_by TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
 """
 
 _EXACT_DF_LIMIT = 2000

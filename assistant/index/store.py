@@ -18,7 +18,7 @@ import chromadb.errors
 
 from assistant import audit
 from assistant.errors import IndexMismatchError, storage_error
-from assistant.index import db, identity, vectors
+from assistant.index import conversations, db, identity, vectors
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
 
@@ -75,6 +75,7 @@ def _open(settings: Settings, embedder: Embedder, reindexing: bool) -> Index:
         settings=settings,
     )
     audit.create(index.conn)
+    conversations.create(index.conn)
     if not reindexing:
         _check_model(index.conn, embedder.name, settings)
         index.stale = identity.stale_stages(index.conn)

@@ -15,19 +15,28 @@ catalogue and re-linking its records leaves a record at its old level. So:
 
 The rule is `scans.record_name` on the stored path plus the catalogue, the same one ingest uses,
 so a source's level never depends on which of the two computed it.
+
+A person may also choose a source's open status and 密级: at upload (the web UI), with
+`ingest --open-status S [--classification C]`, or in the document library. The choice is kept
+by path (`index.library.choose_access`) and `expected_level` honours it: it replaces the
+settings' default for a document or an unlinked scan, and for a record linked to its catalogue
+row it can only make it stricter (the row's own level is never loosened by a choice). Ingest
+applies it to the chunks it writes (`chosen_level`) and re-applies it afterwards to the chosen
+sources ingest skipped as unchanged (`reapply_chosen`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.access import access_level
 from assistant.errors import ConfigError
-from assistant.index import db, vectors
+from assistant.index import db, library, vectors
 from assistant.ingest import scans
 
 if TYPE_CHECKING:
@@ -57,26 +66,42 @@ def access_settings(settings: Settings) -> str:
     )
 
 
+def chosen_level(conn: sqlite3.Connection, path: str) -> int | None:
+    """The level the open status and 密级 chosen for the source at `path` give, or None."""
+    chosen = library.choice(conn, path)
+    if chosen is None or chosen.open_status is None:
+        return None
+    return access_level(chosen.open_status, chosen.classification)
+
+
 def expected_level(conn: sqlite3.Connection, path: str, settings: Settings) -> int:
     """The level a (non-catalogue) source stored under `path` should have now."""
     name = scans.record_name(Path(path))
-    document = access_level(settings.document_open_status, "")
+    chosen = chosen_level(conn, path)
     if name.code:
         link = scans.find_link(conn, name.code)
-        return link.access_level if link else access_level(settings.unlinked_scan_open_status, "")
+        if link:
+            return link.access_level if chosen is None else max(link.access_level, chosen)
+        return chosen if chosen is not None else access_level(settings.unlinked_scan_open_status, "")
+    document = chosen if chosen is not None else access_level(settings.document_open_status, "")
     unsure = scans.unsure_level(conn, name, settings)
     return document if unsure is None else max(document, unsure)
 
 
-def stale_sources(conn: sqlite3.Connection, settings: Settings) -> list[StaleSource]:
-    """Complete sources whose chunks' levels differ from `expected_level`."""
+def stale_sources(
+    conn: sqlite3.Connection, settings: Settings, paths: Sequence[str] | None = None
+) -> list[StaleSource]:
+    """Complete sources (of `paths`, when given) whose chunks' levels differ from `expected_level`."""
     stale = []
     rows = conn.execute(
         "SELECT s.id, s.path, group_concat(DISTINCT c.access_level) FROM sources s "
         "JOIN chunks c ON c.source_id = s.id WHERE s.kind != 'catalogue' AND s.status = 'complete' "
         "GROUP BY s.id ORDER BY s.path"
     ).fetchall()
+    wanted = set(paths) if paths is not None else None
     for source_id, path, levels in rows:
+        if wanted is not None and path not in wanted:
+            continue
         stored = tuple(sorted(int(level) for level in str(levels).split(",")))
         expected = expected_level(conn, path, settings)
         if stored != (expected,):
@@ -103,6 +128,13 @@ def apply_levels(index: Index, stale: list[StaleSource]) -> int:
         batch = changed[start : start + 1000]
         index.collection.update(ids=[c.id for c in batch], metadatas=[vectors.metadata_of(c) for c in batch])
     return len(changed)
+
+
+def reapply_chosen(index: Index, paths: Sequence[str] | None = None) -> int:
+    """Apply the chosen levels of these paths (every path with a choice, when None) to their
+    stored sources; returns how many chunks changed."""
+    chosen = library.chosen_paths(index.conn) if paths is None else paths
+    return apply_levels(index, stale_sources(index.conn, index.settings, chosen)) if chosen else 0
 
 
 def reapply_if_settings_changed(index: Index) -> int:

@@ -263,6 +263,14 @@ def _write_cache(settings: Settings, key: str, raw: RawPage) -> None:
     os.replace(temporary, path)
 
 
+def recognised_page(ref: PageRef, settings: Settings) -> tuple[Image.Image, RawPage | None]:
+    """A page rendered as OCR renders it, with the boxes the recogniser found on it when they are
+    in the cache (None when the page was never read, or its cache entry is gone). The boxes are
+    in that image's pixels: the web UI highlights a quoted passage on a scan with them."""
+    image = render(ref, settings.ocr_dpi)
+    return image, _read_cache(settings, page_key(image))
+
+
 # ---- recognition, in worker processes -----------------------------------------------------------
 
 

@@ -20,13 +20,13 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from assistant.errors import IndexMismatchError, IngestError
-from assistant.index import db, vectors
+from assistant.index import db, library, vectors
 from assistant.index.store import Index
 from assistant.ingest import levels, scans
 from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
@@ -34,7 +34,7 @@ from assistant.ingest.chunking import chunk_catalogue_row
 from assistant.ingest.figures import figures_of
 from assistant.ingest.loaders import TEXT_SUFFIXES
 from assistant.ingest.ocr import OcrPage, worker_pool
-from assistant.models import CatalogueRow, Chunk, FileResult, IngestReport
+from assistant.models import AccessChoice, CatalogueRow, Chunk, FileResult, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +128,23 @@ def _not_a_file(path: Path) -> str:
 
 
 @worker_pool()  # one pool of OCR processes for every scanned document of the run
-def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+def ingest(
+    index: Index,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    choice: AccessChoice | None = None,
+    added_by: str | None = None,
+) -> IngestReport:
     """Ingest every file under `paths`, catalogues first; results come back in that order.
 
     Parsed files wait in a batch until about `EMBED_BATCH` chunks are ready, so the model embeds
     many small files in one call (twice the texts/s of one call per file, docs/benchmarks/ingest.md);
     each file is still written and marked complete on its own, so a crash loses at most the batch.
+
+    `choice` is the open status and 密级 the person chose for these files (documents and scans;
+    a catalogue's rows keep their own): recorded by path before anything is parsed, so no chunk
+    is ever stored at a looser level, and applied at the end to files skipped as unchanged.
+    `added_by` names who added them (the library shows it).
     """
     if index.stale:
         raise IndexMismatchError(
@@ -143,6 +154,7 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
         )
     levels.reapply_if_settings_changed(index)  # a tightened open-status setting reaches stored files
     files, problems = discover(paths)
+    chosen = _record_choice(index, files, choice, added_by)
     # Catalogues first: a scan named by its 档号 then finds its row (access level, fonds) at once.
     files.sort(key=lambda path: path.suffix.lower() not in CATALOGUE_SUFFIXES)
     results: list[FileResult | None] = [None] * len(files)
@@ -167,12 +179,28 @@ def ingest(index: Index, paths: Iterable[Path], progress: Progress | None = None
         if sum(len(r.parsed.chunks) for _, r in waiting) >= EMBED_BATCH:
             write_waiting()
     write_waiting()
+    if chosen:
+        levels.reapply_chosen(index, chosen)  # unchanged files take the level chosen now
     if progress:
         progress(len(files), len(files), "")
     report = IngestReport(files=problems + [r for r in results if r is not None])
     for result in report.failed:
         log.error(result.message)
     return report
+
+
+def _record_choice(index: Index, files: list[Path], choice: AccessChoice | None, added_by: str | None) -> list[str]:
+    """Record who added the files and the access chosen for those that are not catalogues; returns
+    the paths given a choice."""
+    chosen = []
+    for path in files:
+        key = str(path.resolve())
+        if choice is not None and path.suffix.lower() not in CATALOGUE_SUFFIXES:
+            library.choose_access(index.conn, key, choice.open_status, choice.classification, added_by)
+            chosen.append(key)
+        elif added_by is not None:
+            library.note_added_by(index.conn, key, added_by)
+    return chosen
 
 
 EMBED_BATCH = 512  # chunks per embedding call across files; 50k-row catalogues still go in 2048s
@@ -226,7 +254,7 @@ def _prepare_file(index: Index, path: Path) -> _Ready | FileResult:
         return FileResult(key, "unchanged")
     source_id = hashlib.sha256(key.encode()).hexdigest()[:16]
     try:
-        parsed = _parse(index, path, source_id)
+        parsed = _parse(index, path, source_id, key)
     except IngestError as exc:
         return FileResult(key, "failed", message=str(exc))
     if not parsed.chunks:
@@ -286,7 +314,7 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
     return FileResult(ready.key, "ingested", chunks=len(parsed.chunks), message=message)
 
 
-def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
+def _parse(index: Index, path: Path, source_id: str, key: str) -> _Parsed:
     settings = index.settings
     if path.suffix.lower() in CATALOGUE_SUFFIXES:
         catalogue = read_catalogue(path, settings)
@@ -298,6 +326,9 @@ def _parse(index: Index, path: Path, source_id: str) -> _Parsed:
     link = scans.find_link(index.conn, scan.code) if scan.code else None
     unsure = scans.unsure_level(index.conn, scan.name, settings)
     doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings, unsure)
+    if levels.chosen_level(index.conn, key) is not None:  # a person chose its open status and 密级
+        level = levels.expected_level(index.conn, key, settings)
+        chunks = [replace(chunk, access_level=level) for chunk in chunks]
     notes, warnings = scans.scan_notes(scan, link, settings)
     return _Parsed(
         doc.title, doc.year, doc.kind, chunks, ocr=scan.ocr, notes=notes, warnings=warnings, issuer=doc.issuer

@@ -215,6 +215,15 @@ def _image_refs(path: Path, max_pages: int) -> list[PageRef]:
     return refs
 
 
+def page_ref(path: Path, page: int, max_pages: int) -> PageRef | None:
+    """Page `page` (1-based) of a scan source (a PDF, an image file or a 档号 folder) as OCR reads
+    it, or None when the source has no such page."""
+    if path.suffix.lower() == ".pdf":
+        return PageRef(str(path), page - 1, page, is_pdf=True)
+    refs = _image_refs(path, max_pages)
+    return refs[page - 1] if 1 <= page <= len(refs) else None
+
+
 def _frame_count(path: Path) -> int:
     from PIL import Image, UnidentifiedImageError
 

@@ -1,7 +1,15 @@
-"""The Gradio app: layout and event wiring only; what each event does lives in `handlers`.
+"""The Gradio app: the header, the three pages and the load event; each page's layout and
+wiring is in its own module (`chat_page`, `library_page`, `admin_page`), what each event does in
+`handlers` and the pages' handler modules (`conversation`, `sources`, `documents`, `admin`).
 
     web = build_app(assistant, users)
     serve(web)
+
+对话 is for everyone (the user's conversations, the chat, the sources panel); 文档库 for staff and
+admin (the document library and uploads); 管理 for admin (accounts, the audit log, the index
+status). A page a role may not use is hidden and its contents are not even sent to the browser
+(`visible=False` until the load event says otherwise), and every one of its events checks the
+role again on the server.
 
 Every event resolves the caller's role on the server from `gr.Request.username` (set by Gradio's
 login, checked against the users file) and passes it to the handler; nothing the browser sends
@@ -10,50 +18,54 @@ can choose a role. Errors reach the user as one sentence (`gr.Error`), never a t
 `settings.session_idle_minutes` idle or `settings.session_max_hours` in all, exports and page
 images go only to the login session they were made for, only staff may upload, and every
 response carries security headers. `WebApp` holds what the events and the guard share.
+
+No custom JavaScript (the page's policy allows none): the layout for 1366×768 is CSS (`CSS`),
+and clickable citations are Gradio's message options under the newest answer.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import gradio as gr
 
-from assistant.errors import AssistantError
-from assistant.ingest.pipeline import upload_suffixes
-from assistant.models import Principal
 from assistant.service import Assistant
 from assistant.settings import Settings
+from assistant.ui import admin_page, chat_page, library_page
 from assistant.ui import handlers as h
 from assistant.ui.files import SessionFiles, Uploads
-from assistant.ui.guard import Sessions, guard, login_check, session_of
+from assistant.ui.guard import Sessions, guard, login_check
+from assistant.ui.wiring import PRIVATE, Context, friendly
 from assistant.users import LoginThrottle, UserStore
-
-log = logging.getLogger(__name__)
 
 CONCURRENCY = 8  # simultaneous events; a small office rarely has more people asking at once
 SESSION_CAPACITY = 500
-UPLOAD_TYPES = upload_suffixes()  # whatever ingest reads: documents, catalogues, page images
 AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登录。"
-_UNEXPECTED = "处理请求时出错，请稍后再试；如果反复出现，请联系管理员查看日志。"
-_PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-
-
-@contextmanager
-def _friendly() -> Iterator[None]:
-    """Expected failures become their own sentence; anything else a generic one (logged)."""
-    try:
-        yield
-    except gr.Error:
-        raise
-    except AssistantError as exc:
-        raise gr.Error(str(exc), title="提示", print_exception=False) from None
-    except Exception:
-        log.exception("UI event failed")
-        raise gr.Error(_UNEXPECTED, title="出错了", print_exception=False) from None
+# Fits 1366×768 with the question box in view: the chat takes the height the header, the tabs
+# and the question box leave (its own `height`), and the side columns wrap under it on a narrow
+# window (their `min_width`).
+CSS = """
+.gradio-container { max-width: 100% !important; padding: 2px 14px !important; }
+.gradio-container .main { padding-top: 0 !important; }
+#header { align-items: center; gap: 12px; }
+#brand h2 { margin: 0; white-space: nowrap; }
+#who { text-align: right; }
+#logout { flex: 0 0 auto !important; min-width: 88px !important; white-space: nowrap; }
+#status-line p, #who p { margin: 0; font-size: 0.92em; }
+#conversations .wrap { flex-direction: column; gap: 4px; }
+#conversations label { width: 100%; }
+#filter-badge p { margin: 2px 0; font-size: 0.92em; }
+#page img { max-width: 100%; max-height: calc(100vh - 300px); object-fit: contain; }
+#sources, #page-caption { max-height: calc(100vh - 330px); overflow-y: auto; }
+footer { display: none !important; }
+/* Gradio titles a toast with its type in English ("Error"); ours are in Chinese. */
+.toast-title { font-size: 0 !important; }
+.toast-title::before { font-size: var(--text-md); }
+.toast-title.error::before { content: "提示"; }
+.toast-title.warning::before { content: "注意"; }
+.toast-title.info::before, .toast-title.success::before { content: "消息"; }
+.toast-title .toast-count { font-size: var(--text-sm); }
+"""
 
 
 @dataclass
@@ -70,7 +82,6 @@ class WebApp:
 
 def build_app(assistant: Assistant, users: UserStore) -> WebApp:
     settings = assistant.settings
-    uploads_dir = settings.index_dir / "uploads"
     keep = settings.session_files_minutes * 60
     files, uploads = SessionFiles(keep), Uploads(keep)
     sessions = Sessions(
@@ -78,123 +89,34 @@ def build_app(assistant: Assistant, users: UserStore) -> WebApp:
         lifetime=settings.session_max_hours * 3600,
         on_end=[files.end, uploads.end],
     )
-
-    def principal(request: gr.Request) -> Principal:
-        return h.principal_for(users, getattr(request, "username", None))
+    ctx = Context(assistant, users, files, uploads)
 
     with gr.Blocks(title="档案助手") as demo:
-        turn = gr.State(None)
-        with gr.Row(equal_height=True):
-            gr.Markdown("# 档案助手")
-            who = gr.Markdown(elem_id="who")
-            gr.Button("退出登录", link="/logout", size="sm", scale=0, elem_id="logout")
-        status = gr.Markdown(elem_id="status-line")
-
-        with gr.Row():
-            with gr.Column(scale=3):
-                mode = gr.Radio(list(h.MODES), value=h.DEFAULT_MODE, label="模式", elem_id="mode")
-                figures = gr.Textbox(
-                    label="本年度数字（起草时填写，如：2024年接待查档1500人次）",
-                    visible=False,
-                    lines=2,
-                    elem_id="figures",
-                )
-                chatbot = gr.Chatbot(
-                    label="对话",
-                    latex_delimiters=[],
-                    height=420,
-                    feedback_options=None,
-                    buttons=["copy", "copy_all"],
-                    elem_id="chat",
-                    placeholder="请输入问题，例如：2023年接待查档多少人次？回答只依据您有权查阅的馆藏资料，并注明出处。",
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        label="问题", placeholder="输入问题后按回车或点击“提问”", scale=5, elem_id="question"
-                    )
-                    send = gr.Button("提问", variant="primary", scale=1, elem_id="ask")
-                with gr.Accordion("筛选条件", open=False, elem_id="filters"):
-                    with gr.Row():
-                        fonds = gr.Textbox(label="全宗号", placeholder="如 38 或 J038", elem_id="fonds")
-                        year_from = gr.Number(label="起始年度", precision=0, elem_id="year-from")
-                        year_to = gr.Number(label="截止年度", precision=0, elem_id="year-to")
-                    kinds = gr.CheckboxGroup(h.KIND_CHOICES, label="文档类型（不选即全部）", elem_id="kinds")
-                with gr.Row():
-                    export_button = gr.Button("导出上一条回答（DOCX 和 Markdown）", elem_id="export")
-                    exported = gr.Markdown(label="导出文件", elem_id="exported", latex_delimiters=[])
-            with gr.Column(scale=2):
-                gr.Markdown("### 出处")
-                sources = gr.Markdown(h.render_sources(None), elem_id="sources", latex_delimiters=[])
-                pick = gr.Radio([], label="查看出处原页", elem_id="pick")
-                page = gr.Markdown(label="原文页面", elem_id="page", latex_delimiters=[])
-                caption = gr.Markdown(elem_id="page-caption", latex_delimiters=[])
-
-        with gr.Column(visible=False, elem_id="upload-panel") as upload_panel:
-            gr.Markdown("### 上传并导入文件（馆员、管理员）")
-            upload_files = gr.File(
-                label="选择文件（PDF、DOCX、MD、TXT、CSV、XLSX）",
-                file_count="multiple",
-                file_types=UPLOAD_TYPES,
-                type="filepath",
-                elem_id="upload-files",
-            )
-            upload_button = gr.Button("上传并导入", variant="primary", elem_id="upload")
-            upload_result = gr.Markdown(elem_id="upload-result", latex_delimiters=[])
+        with gr.Row(elem_id="header", equal_height=True):
+            # Columns, not bare Markdown blocks: a column keeps its `scale` and `min_width` in a row.
+            with gr.Column(scale=0, min_width=130):
+                gr.Markdown("## 档案助手", elem_id="brand")
+            with gr.Column(scale=3, min_width=200):
+                status = gr.Markdown(elem_id="status-line")
+            with gr.Column(scale=2, min_width=180):
+                who = gr.Markdown(elem_id="who")
+            gr.Button("退出登录", link="/logout", size="sm", scale=0, min_width=90, elem_id="logout")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("对话", id="chat-tab", elem_id="chat-tab"):
+                chat = chat_page.build(ctx)
+            with gr.Tab("文档库", id="library-tab", visible=False, elem_id="library-tab") as library_tab:
+                library = library_page.build(ctx, status, library_tab)
+            with gr.Tab("管理", id="admin-tab", visible=False, elem_id="admin-tab") as admin_tab:
+                admin = admin_page.build(ctx, admin_tab)
+        pages = (chat, library, admin)
 
         def on_load(request: gr.Request):
-            with _friendly():
-                me = principal(request)
-                return h.welcome(me), h.status_line(assistant, me), gr.update(visible=h.can_upload(me))
+            with friendly():
+                me = ctx.principal(request)
+                filled = [value for page in pages for value in page.load(me)]
+                return (h.welcome(me), h.status_line(assistant, me), *filled)
 
-        def on_ask(text, history, mode_label, fonds_, from_, to_, kinds_, figures_, request: gr.Request):
-            with _friendly():
-                me = principal(request)
-                results = h.ask_stream(
-                    assistant, me, text, history, mode_label, fonds_, from_, to_, kinds_, figures_ or ""
-                )
-                for result in results:
-                    if result.turn is None:  # still streaming: only the chat changes
-                        yield result.history, "", gr.update(), result.sources, gr.update(), "", "", ""
-                        continue
-                    choices = gr.update(choices=result.choices, value=None)
-                    yield result.history, "", result.turn, result.sources, choices, "", "", ""
-
-        def on_pick(last, choice, request: gr.Request):
-            with _friendly():
-                view = h.show_page(assistant, principal(request), last, choice)
-                link = h.page_image(view, files, session_of(request))
-            return h.image_markdown(link, "原文页面"), view.caption
-
-        def on_export(last, request: gr.Request):
-            with _friendly():
-                return h.links_markdown(h.export(principal(request), last, files, session_of(request)))
-
-        def on_upload(chosen, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio's injection idiom
-            def report(done: int, total: int, name: str) -> None:
-                progress((done, total), desc=f"正在导入 {name}" if name else "导入完成", unit="个文件")
-
-            with _friendly():
-                me = principal(request)
-                result = h.upload(assistant, me, chosen, uploads_dir, uploads, session_of(request), report)
-                return result.message, h.status_line(assistant, me), None
-
-        demo.load(on_load, outputs=[who, status, upload_panel], **_PRIVATE)
-        ask_inputs = [question, chatbot, mode, fonds, year_from, year_to, kinds, figures]
-        mode.change(lambda label: gr.update(visible=h.mode_value(label) == "draft"), [mode], [figures], **_PRIVATE)
-        ask_outputs = [chatbot, question, turn, sources, pick, page, caption, exported]
-        send.click(on_ask, ask_inputs, ask_outputs, **_PRIVATE)
-        question.submit(on_ask, ask_inputs, ask_outputs, **_PRIVATE)
-        pick.input(on_pick, [turn, pick], [page, caption], **_PRIVATE)
-        export_button.click(on_export, [turn], [exported], **_PRIVATE)
-        # One ingest at a time: it writes the index that every question reads.
-        upload_button.click(
-            on_upload,
-            [upload_files],
-            [upload_result, status, upload_files],
-            concurrency_limit=1,
-            concurrency_id="ingest",
-            **_PRIVATE,
-        )
+        demo.load(on_load, outputs=[who, status, *(o for page in pages for o in page.outputs)], **PRIVATE)
     return WebApp(demo, users, settings, sessions, files, uploads)
 
 
@@ -230,4 +152,5 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
         state_session_capacity=SESSION_CAPACITY,
         prevent_thread_lock=prevent_thread_lock,
         app_kwargs={"middleware": [middleware]},
+        css=CSS,
     )

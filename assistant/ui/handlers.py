@@ -1,14 +1,16 @@
 """What the web UI does, as plain functions (inputs → outputs) that tests call directly.
 
-`app.py` only lays out components and wires events to these functions. Every function that
+`app.py` only lays out components and wires events to these functions and to those of the
+pages' own modules (`conversation`, `sources`, `documents`, `admin`). Every function that
 touches records takes the `Principal` resolved on the server from the logged-in user name
 (`principal_for`), never a role sent by the browser, and every record shown comes from
 `Assistant.ask` for that principal: the sources panel and page images render only citations of
 the answer this user was given, and the cited chunk's access level is checked again before a
-page is drawn. Text from records, files and models is escaped (`markup`) wherever it is shown,
-so a title is never a live image or link. Files the user receives (exports, page images) are
-kept for the user's login session only (`files.SessionFiles`), and an upload is accepted only
-from the session that sent it (`files.Uploads`).
+page is drawn (`sources`). Text from records, files and models is escaped (`markup`) wherever it
+is shown, so a title is never a live image or link. Files the user receives (exports, page
+images) are kept for the user's login session only (`files.SessionFiles`), and an upload is
+accepted only from the session that sent it (`files.Uploads`), with the access level the
+uploader chose (not 开放 unless chosen).
 """
 
 from __future__ import annotations
@@ -20,19 +22,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
-from assistant.access import clearance, may_see
+from assistant import audit
+from assistant.access import clearance
 from assistant.errors import AssistantError
 from assistant.index import db
+from assistant.ingest.catalogue import CATALOGUE_SUFFIXES as CATALOGUES
 from assistant.ingest.pipeline import SUPPORTED_SUFFIXES
-from assistant.models import Answer, Citation, FileResult, Filters, IngestReport, Principal, Role
+from assistant.models import AccessChoice, Answer, FileResult, Filters, IngestReport, Principal, Role
 from assistant.prompts import Mode
 from assistant.service import Assistant
-from assistant.ui.export import describe, export_answer
+from assistant.ui import conversation, sources
+from assistant.ui.conversation import Chat
+from assistant.ui.export import export_answer
 from assistant.ui.files import Link, SessionFiles, Uploads
-from assistant.ui.markup import markdown_text, plain_text
-from assistant.ui.render import render_page
+from assistant.ui.markup import markdown_text
+from assistant.ui.sources import PageView, Turn
 from assistant.users import UserStore
 
 # Mode labels shown in the UI → the mode value passed down. `run_mode` is the one place a mode acts.
@@ -49,6 +53,7 @@ ROLE_LABELS = {Role.READER: "读者", Role.STAFF: "馆员", Role.ADMIN: "管理�
 UPLOAD_ROLES = {Role.STAFF, Role.ADMIN}
 UPLOAD_REFUSED = "只有馆员和管理员可以上传文件。"
 NOT_THIS_SESSION = "不是本次登录上传的文件，已拒绝"
+DEFAULT_UPLOAD_STATUS = "未审核"
 YEARS = (1, 9999)  # what a 年度 filter may say
 
 Message = dict[str, Any]
@@ -60,26 +65,12 @@ class UIError(AssistantError):
 
 
 @dataclass(frozen=True)
-class Turn:
-    """The last answer given in a browser session, kept server-side in `gr.State`."""
-
-    user: str
-    mode: Mode
-    answer: Answer
-
-
-@dataclass(frozen=True)
 class AskResult:
-    history: list[Message]
+    chat: Chat  # the conversation with this turn (stored once the answer is final)
+    history: list[Message]  # the chatbot's messages
     turn: Turn | None  # None while the answer is still being written
     sources: str
     choices: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class PageView:
-    image: Image.Image | None
-    caption: str  # Markdown, record text escaped
 
 
 @dataclass(frozen=True)
@@ -116,20 +107,16 @@ def welcome(principal: Principal) -> str:
 
 
 def status_line(assistant: Assistant, principal: Principal) -> str:
-    """What this user may search. Counts are of what the user's clearance lets them see, never
-    index-wide (which would tell a reader how much is restricted); readers get no counts and no
-    model names at all. Staff see the embedding model and answerer, and the offline-fallback
-    warning stands out."""
+    """What this user may search, in plain words. Counts are of what the user's clearance lets
+    them see, never index-wide (which would tell a reader how much is restricted); readers get no
+    counts at all. Models and other technical status are on the admin page only; an admin is
+    pointed there when something needs attention."""
     if principal.role is Role.READER:
         return "回答只依据您有权查阅的馆藏资料，并注明出处。"
-    status = assistant.status()
     counts = db.visible_stats(assistant.index.conn, clearance(principal))
-    line = (
-        f"文档 {counts['sources']} 个 · 文本块 {counts['chunks']} 个 · 目录条目 {counts['catalogue_rows']} 条 · "
-        f"嵌入模型 {status.embedding_model} · 回答方式 {status.llm}"
-    )
-    if status.embedding_warning:
-        return f"{line}\n\n> ⚠ **检索质量警告**：{status.embedding_warning}"
+    line = f"可检索文档 {counts['sources']} 个 · 目录条目 {counts['catalogue_rows']} 条"
+    if principal.role is Role.ADMIN and assistant.status().embedding_warning:
+        return f"{line} · ⚠ 检索质量需要注意，详见“管理”页"
     return line
 
 
@@ -188,7 +175,7 @@ def ask_stream(
     assistant: Assistant,
     principal: Principal,
     question: str,
-    history: list[Message] | None,
+    chat: Chat | None,
     mode_label: str | None,
     fonds: str | None = None,
     year_from: float | None = None,
@@ -196,32 +183,46 @@ def ask_stream(
     kinds: Sequence[str] | None = None,
     figures: str = "",
 ) -> Iterator[AskResult]:
-    """Partial results while a model streams (turn None), then the final result."""
+    """Partial results while a model streams (turn None), then the final result, whose turn is
+    stored in the user's conversation. The follow-up history comes from the stored conversation
+    (what this user was shown), never from what the browser sends."""
     question = (question or "").strip()
     if not question:
         raise UIError("请输入问题。")
+    chat = conversation.own(chat, principal)
     mode = mode_value(mode_label)
     filters = build_filters(fonds, year_from, year_to, kinds)
-    asked = [*(history or []), {"role": "user", "content": markdown_text(question)}]
+    asked = [*conversation.messages(chat), {"role": "user", "content": markdown_text(question)}]
     written = ""
     answer: Answer | None = None
-    for event in run_mode(assistant, mode, question, principal, filters, conversation(history), figures):
+    events = run_mode(assistant, mode, question, principal, filters, conversation.history(chat), figures)
+    for event in events:
         if isinstance(event, Answer):
             answer = event
         else:
             written += event
             partial = markdown_text(written) + " ▌"
-            yield AskResult([*asked, {"role": "assistant", "content": partial}], None, "正在生成回答……", [])
+            yield AskResult(chat, [*asked, {"role": "assistant", "content": partial}], None, "正在生成回答……", [])
     assert answer is not None
-    final = [*asked, {"role": "assistant", "content": chat_text(answer, mode)}]
-    yield AskResult(final, Turn(principal.name, mode, answer), render_sources(answer), citation_choices(answer))
+    if answer.status != "answered" and (active := filter_words(filters)):
+        answer.warnings.append(f"本次检索启用了筛选条件（{active}），清除筛选条件后再问一次，可能找到更多资料。")
+    chat = conversation.store(assistant, principal, chat, mode, answer)
+    turn = Turn(principal.name, mode, answer)
+    kinds_ = sources.cited_kinds(assistant, answer)
+    yield AskResult(
+        chat,
+        conversation.messages(chat),
+        turn,
+        sources.render_sources(answer, kinds_),
+        sources.citation_choices(answer),
+    )
 
 
 def ask(
     assistant: Assistant,
     principal: Principal,
     question: str,
-    history: list[Message] | None,
+    chat: Chat | None,
     mode_label: str | None,
     fonds: str | None = None,
     year_from: float | None = None,
@@ -230,89 +231,31 @@ def ask(
     figures: str = "",
 ) -> AskResult:
     """The final result of `ask_stream`."""
-    results = ask_stream(assistant, principal, question, history, mode_label, fonds, year_from, year_to, kinds, figures)
+    results = ask_stream(assistant, principal, question, chat, mode_label, fonds, year_from, year_to, kinds, figures)
     return list(results)[-1]
 
 
-def conversation(history: list[Message] | None, turns: int = 3) -> list[tuple[str, str]]:
-    """The last (question, answer) pairs of the chat, for rewriting a follow-up question."""
-    pairs: list[tuple[str, str]] = []
-    pending: str | None = None
-    for message in history or []:
-        content = message.get("content")
-        text = plain_text(content) if isinstance(content, str) else ""
-        if message.get("role") == "user":
-            pending = text
-        elif message.get("role") == "assistant" and pending is not None:
-            pairs.append((pending, text))
-            pending = None
-    return pairs[-turns:]
+def filter_words(filters: Filters) -> str:
+    """The active filters in words (全宗 38 · 1970—1980年 · 档案目录), '' when none."""
+    parts = []
+    if filters.fonds:
+        parts.append(f"全宗 {filters.fonds}")
+    if filters.year_from is not None or filters.year_to is not None:
+        low, high = filters.year_from, filters.year_to
+        parts.append(f"{low}年" if low == high else f"{low or ''}—{high or ''}年")
+    labels = dict((value, label) for label, value in KIND_CHOICES)
+    if filters.kinds:
+        parts.append("、".join(labels[kind] for kind in filters.kinds))
+    return " · ".join(parts)
 
 
-def chat_text(answer: Answer, mode: str) -> str:
-    """The chat message: the answer, its sources and warnings, all shown as text."""
-    parts = [] if mode == "ask" else [f"*【{mode_label(mode)}】*"]
-    parts.append(markdown_text(answer.answer))
-    if answer.citations:
-        parts.append("出处：" + "；".join(markdown_text(f"[{c.id}] {describe(c)}") for c in answer.citations))
-    parts.extend(f"⚠ {markdown_text(warning)}" for warning in answer.warnings)
-    return "\n\n".join(parts)
-
-
-def render_sources(answer: Answer | None) -> str:
-    """The sources panel: each citation's file, page or 档号, fonds and quoted text."""
-    if answer is None:
-        return "提问后，这里列出回答引用的出处。"
-    if not answer.citations:
-        return "本次回答没有引用出处。"
-    blocks = []
-    for citation in answer.citations:
-        quote = markdown_text(" ".join(citation.text.split()))
-        blocks.append(f"**{markdown_text(f'[{citation.id}] {describe(citation)}')}**\n\n> {quote}")
-    return "\n\n".join(blocks)
-
-
-def citation_choices(answer: Answer) -> list[tuple[str, str]]:
-    """(label, value) pairs for the citation picker; value is the citation number."""
-    return [(f"[{c.id}] {_short_place(c)}", str(c.id)) for c in answer.citations]
-
-
-def _short_place(citation: Citation) -> str:
-    if citation.page:
-        return f"{citation.source} 第{citation.page}页"
-    if citation.archival_code:
-        return f"档号 {citation.archival_code}"
-    return citation.source
-
-
-# ---- the cited page ---------------------------------------------------------------------------
-
-
-def show_page(assistant: Assistant, principal: Principal, turn: Turn | None, choice: str | None) -> PageView:
-    """The rendered PDF page of one citation of this user's last answer."""
-    if turn is None or not choice:
-        return PageView(None, "")
-    if turn.user != principal.name:
-        raise UIError("该回答不属于当前用户，请重新提问。")
-    citation = next((c for c in turn.answer.citations if str(c.id) == str(choice)), None)
-    if citation is None:
-        raise UIError("没有这个出处，请重新选择。")
-    row = assistant.index.conn.execute(
-        "SELECT s.path, c.access_level FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?",
-        (citation.chunk_id,),
-    ).fetchone()
-    if row is None:
-        raise UIError("该出处已从索引中移除，请重新提问。")
-    path, level = Path(row[0]), int(row[1])
-    if not may_see(principal, level):
-        raise UIError("您无权查看该出处。")
-    place = markdown_text(describe(citation))
-    if citation.page is None:
-        return PageView(None, f"{place}：目录条目或无页码的文本，没有页面图像。")
-    if path.suffix.lower() != ".pdf":
-        return PageView(None, f"{place}：不是 PDF 文件，没有页面图像。")
-    image = render_page(path, citation.page, citation.text)
-    return PageView(image, f"{place}（底色标出引用段落）")
+def filter_badge(fonds: str | None, year_from: float | None, year_to: float | None, kinds: Sequence[str] | None) -> str:
+    """The badge above the question box: the filters that apply to every answer, or a problem with them."""
+    try:
+        words = filter_words(build_filters(fonds, year_from, year_to, kinds))
+    except UIError as exc:
+        return f"⚠ 筛选条件有误：{exc}"
+    return f"🔎 已启用筛选：{markdown_text(words)}" if words else ""
 
 
 # ---- upload -----------------------------------------------------------------------------------
@@ -326,30 +269,47 @@ def upload(
     uploads: Uploads,
     session: str | None,
     progress: Progress | None = None,
+    choice: AccessChoice | None = None,
 ) -> UploadResult:
     """Save the files this session uploaded under `uploads_dir` (same name = new version) and
-    ingest them. The role is checked before anything is touched; a path this session did not
-    upload (`Uploads.claim`) is refused and left where it is. Gradio's copies of this session's
-    uploads are deleted once the index has its own (or refused them)."""
+    ingest them with the access the uploader chose (`choice`; 未审核 when none, so an upload is
+    never open to readers unless someone says so; a 密级 only from an admin). The role is
+    checked before anything is touched; a path this session did not upload (`Uploads.claim`) is
+    refused and left where it is. Gradio's copies of this session's uploads are deleted once the
+    index has its own (or refused them). Audited."""
     if not can_upload(principal):
         raise UIError(UPLOAD_REFUSED)
     if not files:
         raise UIError("请先选择要上传的文件。")
+    choice = choice or AccessChoice(DEFAULT_UPLOAD_STATUS)
+    if choice.classification and principal.role is not Role.ADMIN:
+        raise UIError("只有管理员可以设定密级。")
     mine, others = uploads.claim(session, [str(file) for file in files])
     refused = [
         FileResult(Path(path).name, "failed", message=f"{Path(path).name}: {NOT_THIS_SESSION}") for path in others
     ]
     try:
-        report = _save_and_ingest(assistant, [Path(path) for path in mine], uploads_dir.resolve(), progress)
+        report = _save_and_ingest(
+            assistant, principal, [Path(path) for path in mine], uploads_dir.resolve(), progress, choice
+        )
     finally:
         for path in mine:
             Path(path).unlink(missing_ok=True)
     report.files[:0] = refused
-    return UploadResult(upload_summary(report, uploads_dir.resolve()), report)
+    stored = [Path(f.path).name for f in report.files if f.status != "failed"]
+    if stored:
+        shown = "，".join(part for part in (choice.open_status, choice.classification) if part)
+        audit.record_action(assistant.index.conn, principal, "upload", f"{'、'.join(stored)}（{shown}）")
+    return UploadResult(upload_summary(report, uploads_dir.resolve(), choice), report)
 
 
 def _save_and_ingest(
-    assistant: Assistant, files: Sequence[Path], uploads_dir: Path, progress: Progress | None
+    assistant: Assistant,
+    principal: Principal,
+    files: Sequence[Path],
+    uploads_dir: Path,
+    progress: Progress | None,
+    choice: AccessChoice,
 ) -> IngestReport:
     uploads_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -362,18 +322,24 @@ def _save_and_ingest(
         target = uploads_dir / name
         shutil.copyfile(file, target)
         saved.append(target)
-    report = assistant.ingest(saved, progress) if saved else IngestReport()
+    report = assistant.ingest(saved, progress, choice=choice, added_by=principal.name) if saved else IngestReport()
     report.files[:0] = refused
     return report
 
 
-def upload_summary(report: IngestReport, uploads_dir: Path) -> str:
+def upload_summary(report: IngestReport, uploads_dir: Path, choice: AccessChoice | None = None) -> str:
     lines = []
+    level = "，".join(part for part in (choice.open_status, choice.classification) if part) if choice else ""
     for result in report.files:
         name = markdown_text(Path(result.path).name)
         if result.status == "ingested":
-            note = f"（{markdown_text(result.message)}）" if result.message else ""  # OCR warnings, catalogue links
-            lines.append(f"- ✓ {name}：已导入，{result.chunks} 个文本块{note}")
+            notes = [f"{result.chunks} 段"]
+            if level:
+                catalogue = Path(result.path).suffix.lower() in CATALOGUES
+                notes.append("目录按每条的开放状态定级" if catalogue else f"访问级别：{level}")
+            if result.message:  # OCR warnings, catalogue links
+                notes.append(markdown_text(result.message))
+            lines.append(f"- ✓ {name}：已导入（{'；'.join(notes)}）")
         elif result.status == "unchanged":
             lines.append(f"- ＝ {name}：内容未变化，已跳过")
         else:

@@ -1,0 +1,241 @@
+"""Conversations in the web UI: the chat of the conversation open in a tab, the side panel of the
+user's conversations, resuming one after a reload, renaming and deleting, 👍/👎 with a comment,
+and example questions for an empty conversation.
+
+The conversation open in a tab is a `Chat`, kept server-side in `gr.State`; it is stored in
+SQLite (`index.conversations`) turn by turn, under the logged-in user's name, so a reload (or
+another machine) resumes it. Every function checks that the chat is this user's: a chat state
+of another user (a replayed session hash) is treated as no chat at all. A stored answer is shown
+again only as `conversations.shown_again` allows for the user's clearance now, and only shown
+turns feed the follow-up history given to `Assistant.ask`.
+
+    chat = resume(assistant, me, conversation_id)   # or Chat.empty(me.name)
+    messages(chat)                                  # what the chatbot shows
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from assistant.access import clearance
+from assistant.errors import AssistantError, StorageError
+from assistant.index import conversations, library
+from assistant.models import Answer, Principal
+from assistant.prompts import Mode
+from assistant.service import Assistant
+from assistant.ui.markup import markdown_text
+from assistant.ui.sources import Turn, chat_text, citation_options
+
+HISTORY_TURNS = 3  # earlier turns given to `ask` for a follow-up
+EXAMPLES = 4
+# Typical questions of an archive's annual reports, asked of a year whose reports hold the term.
+REPORT_QUESTIONS = (
+    ("查档", "{year}年接待查档多少人次？"),
+    ("数字化", "{year}年完成数字化扫描多少页？"),
+    ("项目支出", "{year}年项目支出是多少万元？"),
+)
+GUIDE_QUESTIONS = (("全宗", "什么是全宗？"), ("档号", "档号是怎样编制的？"))
+FEEDBACK_THANKS = {"up": "已记录：这条回答有用。", "down": "已记录：这条回答没用。"}
+
+
+class ConversationError(AssistantError):
+    """A conversation action that cannot be done, as one sentence for the user."""
+
+
+Message = dict[str, object]
+
+
+@dataclass(frozen=True)
+class ShownTurn:
+    turn_id: int | None  # None when the turn could not be stored
+    mode: Mode
+    question: str
+    answer: Answer  # as it may be shown now
+    shown: bool  # False when withheld (no longer within the user's clearance)
+
+
+@dataclass(frozen=True)
+class Chat:
+    user: str
+    id: str | None  # None until the first answer is stored
+    title: str
+    turns: tuple[ShownTurn, ...] = ()
+
+    @classmethod
+    def empty(cls, user: str) -> Chat:
+        return cls(user, None, "新对话")
+
+    def mine(self, principal: Principal) -> bool:
+        return self.user == principal.name
+
+
+def own(chat: Chat | None, principal: Principal) -> Chat:
+    """The chat if it is this user's, else a new empty one."""
+    return chat if isinstance(chat, Chat) and chat.mine(principal) else Chat.empty(principal.name)
+
+
+# ---- showing ----------------------------------------------------------------------------------
+
+
+def messages(chat: Chat) -> list[Message]:
+    """The chatbot's messages: question and answer per turn; the newest answer carries its
+    citation chips (Gradio shows the options of the last message only)."""
+    out: list[Message] = []
+    for number, turn in enumerate(chat.turns):
+        out.append({"role": "user", "content": markdown_text(turn.question)})
+        reply: Message = {"role": "assistant", "content": chat_text(turn.answer, turn.mode)}
+        if number == len(chat.turns) - 1 and turn.shown and turn.answer.citations:
+            reply["options"] = citation_options(turn.answer)
+        out.append(reply)
+    return out
+
+
+def history(chat: Chat, turns: int = HISTORY_TURNS) -> list[tuple[str, str]]:
+    """The last shown (question, answer) pairs, for the assistant to resolve a follow-up."""
+    return [(t.question, t.answer.answer) for t in chat.turns if t.shown][-turns:]
+
+
+def last_turn(chat: Chat) -> Turn | None:
+    """The newest shown answer as the sources panel's `Turn`."""
+    shown = [t for t in chat.turns if t.shown]
+    return Turn(chat.user, shown[-1].mode, shown[-1].answer) if shown else None
+
+
+def feedback_values(assistant: Assistant, chat: Chat) -> list[str | None]:
+    """The user's earlier 👍/👎 per answer, as Gradio's `feedback_value` wants them."""
+    ids = [t.turn_id for t in chat.turns if t.turn_id is not None]
+    given = conversations.ratings(assistant.index.conn, chat.user, ids)
+    names = {"up": "Like", "down": "Dislike"}
+    return [names.get(given.get(t.turn_id or -1, "")) for t in chat.turns]
+
+
+def choices(assistant: Assistant, principal: Principal) -> list[tuple[str, str]]:
+    """The side panel: (title · when, id) of the user's conversations, newest first."""
+    return [
+        (f"{c.title} · {_when(c.updated_at)}", c.id)
+        for c in conversations.of_user(assistant.index.conn, principal.name)
+    ]
+
+
+def _when(stamp: str) -> str:
+    """A stored UTC time as the local month, day and time."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%m-%d %H:%M")
+
+
+# ---- opening, storing, renaming, deleting -----------------------------------------------------
+
+
+def resume(assistant: Assistant, principal: Principal, conversation_id: str | None) -> Chat:
+    """The user's conversation as it may be shown to them now, or an empty chat when it is not theirs."""
+    conn = assistant.index.conn
+    found = conversations.get(conn, conversation_id, principal.name)
+    if found is None:
+        return Chat.empty(principal.name)
+    stored = conversations.turns(conn, found.id, principal.name)
+    levels = library.chunk_levels(conn, [c.chunk_id for t in stored for c in t.answer.citations])
+    level = clearance(principal)
+    turns = []
+    for turn in stored:
+        answer = conversations.shown_again(turn, level, levels)
+        withheld = Answer(turn.question, conversations.WITHHELD, "no_evidence")
+        turns.append(ShownTurn(turn.id, turn.mode, turn.question, answer or withheld, answer is not None))  # type: ignore[arg-type]
+    return Chat(principal.name, found.id, found.title, tuple(turns))
+
+
+def latest(assistant: Assistant, principal: Principal) -> Chat:
+    """The user's most recent conversation (what a reload opens), or an empty chat."""
+    recent = conversations.of_user(assistant.index.conn, principal.name, limit=1)
+    return resume(assistant, principal, recent[0].id) if recent else Chat.empty(principal.name)
+
+
+def store(assistant: Assistant, principal: Principal, chat: Chat, mode: Mode, answer: Answer) -> Chat:
+    """The chat with this answer added, stored (a new conversation on its first answer). When the
+    disk refuses, the answer is still shown, with a warning that the conversation was not saved."""
+    conn = assistant.index.conn
+    try:
+        conversation_id, title = chat.id, chat.title
+        if conversation_id is None or conversations.get(conn, conversation_id, principal.name) is None:
+            started = conversations.start(conn, principal.name, answer.question)
+            conversation_id, title = started.id, started.title
+        turn_id: int | None = conversations.add_turn(
+            conn, conversation_id, principal.name, mode, answer, clearance(principal)
+        )
+    except StorageError as exc:
+        answer.warnings.append(f"本轮对话未能保存：{exc}")
+        turn_id, conversation_id, title = None, chat.id, chat.title
+    turn = ShownTurn(turn_id, mode, answer.question, answer, True)
+    return replace(chat, id=conversation_id, title=title, turns=(*chat.turns, turn))
+
+
+def rename(assistant: Assistant, principal: Principal, chat: Chat | None, title: str) -> Chat:
+    chat = own(chat, principal)
+    if chat.id is None:
+        raise ConversationError("还没有保存的对话可以重命名，请先提问。")
+    title = " ".join((title or "").split())
+    if not title:
+        raise ConversationError("请输入新的对话名称。")
+    if not conversations.rename(assistant.index.conn, chat.id, principal.name, title):
+        raise ConversationError("该对话已不存在，请刷新页面。")
+    return replace(chat, title=title[: conversations.TITLE_CHARS])
+
+
+def delete(assistant: Assistant, principal: Principal, chat: Chat | None) -> None:
+    chat = own(chat, principal)
+    if chat.id is None:
+        raise ConversationError("还没有保存的对话可以删除。")
+    if not conversations.delete(assistant.index.conn, chat.id, principal.name):
+        raise ConversationError("该对话已不存在，请刷新页面。")
+
+
+# ---- feedback ---------------------------------------------------------------------------------
+
+
+def rate(assistant: Assistant, principal: Principal, chat: Chat | None, index: int, liked: object) -> ShownTurn:
+    """Record 👍 (`liked` True), 👎 (False) or take it back ('' / None) on the answer at chat
+    message `index`; returns that turn."""
+    chat = own(chat, principal)
+    turn = _turn_at(chat, index)
+    rating = "up" if liked is True else "down" if liked is False else None
+    if not conversations.give_feedback(assistant.index.conn, turn.turn_id or -1, principal.name, rating):
+        raise ConversationError("该回答已不在对话中，无法评价。")
+    return turn
+
+
+def comment(assistant: Assistant, principal: Principal, chat: Chat | None, turn_id: int | None, text: str) -> str:
+    chat = own(chat, principal)
+    text = (text or "").strip()
+    if not text:
+        raise ConversationError("请先填写意见。")
+    if turn_id is None or all(t.turn_id != turn_id for t in chat.turns):
+        raise ConversationError("请先点 👍 或 👎 评价一条回答，再填写意见。")
+    if not conversations.comment_on(assistant.index.conn, turn_id, principal.name, text[:2000]):
+        raise ConversationError("请先点 👍 或 👎 评价这条回答，再填写意见。")
+    return "已记录您的意见，谢谢。"
+
+
+def _turn_at(chat: Chat, index: int) -> ShownTurn:
+    number = index // 2  # a question and an answer per turn
+    if not 0 <= number < len(chat.turns) or chat.turns[number].turn_id is None:
+        raise ConversationError("这条回答没有保存，无法评价。")
+    return chat.turns[number]
+
+
+# ---- example questions ------------------------------------------------------------------------
+
+
+def examples(assistant: Assistant, principal: Principal) -> list[dict[str, str]]:
+    """Questions for an empty conversation, from what this user may see: report indicators of the
+    latest years, the fonds with the most catalogue rows, the guides' basic terms."""
+    conn, level = assistant.index.conn, clearance(principal)
+    found: list[str] = []
+    for year in library.report_years(conn, level, limit=2):
+        found += [q.format(year=year) for term, q in REPORT_QUESTIONS if library.has_term(conn, term, year, level)][:2]
+    for fonds, year, _ in library.fonds_years(conn, level):
+        found.append(f"全宗{fonds} {year}年有多少卷？" if year else f"全宗{fonds}有哪些档案？")
+    found += [q for term, q in GUIDE_QUESTIONS if library.has_term(conn, term, None, level)][:1]
+    return [{"text": text} for text in list(dict.fromkeys(found))[:EXAMPLES]]

@@ -1,0 +1,190 @@
+"""The workspace of issue 17 in a real browser, as an archivist uses it: example questions on an
+empty conversation, a follow-up shown as it was understood, a conversation that survives a
+reload and is resumed, renamed and deleted, a trend answer with its table and chart, a refusal
+with its hint, a citation chip that opens the highlighted page of a scan, 👍/👎 with a comment
+that ends up in the export, the 1366×768 layout, Chinese toasts, and the document library's
+delete (the deleted report vanishes from answers). One server and one browser for the module
+(~1 min); the tests run in file order, the deletion last.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+
+from assistant.index import conversations
+from assistant.models import NO_EVIDENCE_ANSWER, Role
+from tests.app_server import App, running_app
+from tests.test_ui_browser import STAFF, ask, browser, log_in, shots, text_in, wait  # noqa: F401 - fixtures
+from tests.ui_fixtures import SCAN_FACT, SCAN_NAME, write_workspace_corpus
+
+EARLIER_REPORT = "2022年档案馆工作总结.md"
+EARLIER_TEXT = "# 2022年档案馆工作总结\n\n## 一、查阅利用\n\n2022年全年接待查档利用者1190人次，调阅档案3012卷次。\n"
+FIRST_QUESTION = "2023年接待查档多少人次？"  # an example the index offers
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def write_corpus(folder: Path) -> Path:
+    """The workspace corpus (a report, a catalogue, a PDF, a scan) and the year before's report."""
+    write_workspace_corpus(folder)
+    (folder / EARLIER_REPORT).write_text(EARLIER_TEXT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    users = [(*STAFF, Role.STAFF)]
+    root = tmp_path_factory.mktemp("workspace-browser")
+    with running_app(root, users, corpus=write_corpus, ocr_workers=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def staff(app: App, browser: WebDriver) -> WebDriver:  # noqa: F811 - the fixture imported above
+    browser.set_window_size(1366, 768)
+    log_in(browser, app.url, STAFF)
+    return browser
+
+
+def last_reply(driver: WebDriver) -> WebElement | None:
+    """The newest message of the chat (None while the chat shows none)."""
+    shown = driver.find_elements(By.CSS_SELECTOR, "#chat .message")
+    return shown[-1] if shown else None
+
+
+def reply_text(driver: WebDriver) -> str:
+    reply = last_reply(driver)
+    return reply.text if reply else ""
+
+
+def click(driver: WebDriver, xpath: str, what: str) -> None:
+    wait(driver).until(ec.element_to_be_clickable((By.XPATH, xpath)), what).click()
+
+
+def conversation_labels(driver: WebDriver) -> list[str]:
+    return [label.text for label in driver.find_elements(By.CSS_SELECTOR, "#conversations label")]
+
+
+def test_examples_follow_ups_and_a_conversation_that_survives_a_reload(app: App, staff: WebDriver, shots: Path) -> None:  # noqa: F811
+    # An empty conversation offers questions built from what the index holds; one click asks it.
+    click(staff, f"//*[@id='chat']//button[contains(., '{FIRST_QUESTION}')]", "the example question")
+    wait(staff).until(lambda d: "1234人次" in reply_text(d), "the example's answer")
+
+    reply = ask(staff, "那2022年呢", "1190人次")
+    assert "理解为：2022年接待查档多少人次" in reply_text(staff)  # how the follow-up was read
+    assert "1190人次" in reply
+
+    # The 1366×768 window: the question box in view without scrolling, the newest answer too.
+    box = staff.find_element(By.CSS_SELECTOR, "#question textarea")
+    bottom, height = staff.execute_script(
+        "return [arguments[0].getBoundingClientRect().bottom, window.innerHeight]", box
+    )
+    assert bottom <= height, (bottom, height)
+    staff.save_screenshot(str(shots / "workspace-1366x768.png"))
+
+    staff.refresh()  # a reload opens the same conversation, listed in the side panel
+    wait(staff).until(text_in("chat", "那2022年呢"), "the resumed conversation")
+    assert "1190人次" in staff.find_element(By.ID, "chat").text
+    assert any(label.startswith("2023年接待查档多少人次") for label in conversation_labels(staff))
+
+    click(staff, "//*[@id='new-chat']", "新对话")
+    wait(staff).until(lambda d: "那2022年呢" not in d.find_element(By.ID, "chat").text, "an empty chat")
+    click(staff, "//*[@id='conversations']//label[contains(., '2023年接待查档多少人次')]", "the stored conversation")
+    wait(staff).until(text_in("chat", "那2022年呢"), "the conversation opened from the list")
+
+    click(staff, "//*[@id='conv-actions']//button[contains(., '重命名或删除')]", "the conversation actions")
+    title = staff.find_element(By.CSS_SELECTOR, "#conv-title input, #conv-title textarea")
+    title.clear()
+    title.send_keys("查档人次两年对比")
+    click(staff, "//*[@id='rename']", "重命名")
+    wait(staff).until(lambda d: any("查档人次两年对比" in t for t in conversation_labels(d)), "the new title")
+
+    click(staff, "//*[@id='delete-chat']", "删除当前对话")
+    click(staff, "//*[@id='confirm-delete-chat']", "确认删除")
+    wait(staff).until(text_in("conv-note", "已删除该对话"), "the deletion")
+    assert not any("查档人次两年对比" in t for t in conversation_labels(staff))
+
+
+def test_a_trend_answer_shows_its_table_and_chart_and_a_refusal_its_hint(staff: WebDriver) -> None:
+    ask(staff, "近两年接待查档人次有什么变化", "比2022年增加44人次")
+    reply = last_reply(staff)
+    assert reply is not None
+    cells = [cell.text for cell in reply.find_elements(By.CSS_SELECTOR, "table td")]
+    assert cells[:3] == ["2022", "1190人次", "[1]"] and cells[3:5] == ["2023", "1234人次"]
+    chart = reply.find_element(By.CSS_SELECTOR, "img[src^='data:image/svg+xml']")
+    wait(staff).until(lambda d: d.execute_script("return arguments[0].naturalWidth", chart) > 100, "the chart drawn")
+
+    ask(staff, "2019年接待查档多少人次", NO_EVIDENCE_ANSWER)
+    assert "线索：馆藏资料中有2022、2023年的相关内容" in reply_text(staff)
+
+
+def test_a_citation_chip_opens_the_highlighted_page_of_a_scan(staff: WebDriver) -> None:
+    ask(staff, "2021年举办档案展览几次", SCAN_FACT)
+    click(staff, f"//*[@id='chat']//button[contains(., '[1] {SCAN_NAME} 第1页')]", "the citation chip")
+    image = wait(staff).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#page img")), "the page image")
+    wait(staff).until(lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 500, "image loaded")
+    assert "底色标出引用段落" in staff.find_element(By.ID, "page-caption").text
+
+
+def test_a_thumbs_down_with_a_comment_is_stored_and_exported(app: App, staff: WebDriver, tmp_path: Path) -> None:
+    ask(staff, "2022年数字化扫描多少页", "8600")
+    click(staff, "(//*[@id='chat']//button[@aria-label='踩' or @title='踩'])[last()]", "👎")
+    comment = wait(staff).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "#feedback-text textarea, #feedback-text input")),
+        "the comment box",
+    )
+    comment.send_keys("应当注明是验收报告里的数字")
+    click(staff, "//*[@id='feedback-send']", "提交意见")
+    wait(staff).until(text_in("conv-note", "已记录您的意见"), "the comment stored")
+
+    out = tmp_path / "评价.csv"
+    with closing(sqlite3.connect(app.index_dir / "assistant.sqlite3")) as conn:
+        assert conversations.export_feedback_csv(conn, out) >= 1
+    rows = [row for row in csv.reader(out.open(encoding="utf-8-sig")) if row[2] == STAFF[0]]
+    assert rows[-1][3:5] == ["👎 没用", "应当注明是验收报告里的数字"] and rows[-1][6] == "2022年数字化扫描多少页"
+
+
+def test_toasts_are_in_chinese(staff: WebDriver) -> None:
+    staff.find_element(By.ID, "ask").click()  # no question typed
+    toast = wait(staff).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".toast-body, [data-testid='toast-body']")), "the toast"
+    )
+    wait(staff).until(lambda _: "请输入问题" in toast.text, "the toast's message")
+    message = toast.find_element(By.CSS_SELECTOR, "[data-testid='toast-text']").text
+    assert message == "请输入问题。" and not ENGLISH.search(message)
+    # Gradio's own English title ("Error") is hidden and a Chinese one drawn by the page's CSS.
+    title = toast.find_element(By.CSS_SELECTOR, ".toast-title")
+    assert staff.execute_script("return getComputedStyle(arguments[0], '::before').content", title) == '"提示"'
+    assert staff.execute_script("return getComputedStyle(arguments[0]).fontSize", title) == "0px"
+    toast.find_element(By.CSS_SELECTOR, "[data-testid='toast-close']").click()
+
+
+def test_a_report_deleted_in_the_library_vanishes_from_answers(app: App, staff: WebDriver) -> None:
+    click(staff, "//button[@role='tab'][normalize-space()='文档库']", "文档库")
+    row = f"//*[@id='library']//span[normalize-space()='{EARLIER_REPORT}']"  # the cell's text
+    wait(staff).until(ec.visibility_of_element_located((By.XPATH, row)), "the listed report")
+    staff.find_element(By.XPATH, row).click()
+    wait(staff).until(text_in("lib-selected", EARLIER_REPORT), "the selected report")
+    click(staff, "//*[@id='lib-delete']", "删除")
+    click(staff, "//*[@id='lib-confirm-delete']", "确认删除")
+    wait(staff).until(text_in("lib-result", f"已删除 {EARLIER_REPORT}"), "the deletion")
+    wait(staff).until(lambda d: not d.find_elements(By.XPATH, row), "the report gone from the list")
+
+    click(staff, "//button[@role='tab'][normalize-space()='对话']", "对话")
+    ask(staff, "2022年接待查档多少人次", NO_EVIDENCE_ANSWER)
+    assert EARLIER_REPORT not in staff.find_element(By.ID, "sources").text
+    ask(staff, "近两年接待查档人次有什么变化", NO_EVIDENCE_ANSWER)  # one year left: no trend, no 2022 figure
+    assert "1190" not in reply_text(staff) and EARLIER_REPORT not in staff.find_element(By.ID, "sources").text
+    with closing(sqlite3.connect(app.index_dir / "assistant.sqlite3")) as conn:
+        sentences = [row[0] for row in conn.execute("SELECT sentence FROM figures")]
+    assert sentences and not [s for s in sentences if "1190" in s]  # gone from the figures table too
