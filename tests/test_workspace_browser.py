@@ -103,7 +103,8 @@ def test_examples_follow_ups_and_a_conversation_that_survives_a_reload(app: App,
     wait(staff).until(text_in("chat", "那2022年呢"), "the conversation opened from the list")
 
     click(staff, "//*[@id='conv-actions']//button[contains(., '重命名或删除')]", "the conversation actions")
-    title = staff.find_element(By.CSS_SELECTOR, "#conv-title input, #conv-title textarea")
+    shown = ec.visibility_of_element_located((By.CSS_SELECTOR, "#conv-title input, #conv-title textarea"))
+    title = wait(staff).until(shown, "the title box in the opened accordion")  # it opens with a delay under load
     title.clear()
     title.send_keys("查档人次两年对比")
     click(staff, "//*[@id='rename']", "重命名")
