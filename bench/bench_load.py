@@ -177,10 +177,12 @@ def chat_messages(outputs: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def last_answer(outputs: Sequence[Any]) -> str:
-    """The text of the last assistant message in the chat output."""
+    """The text of the last assistant message in the chat output, less how a follow-up was
+    understood (which depends on the questions before it, not on the answer)."""
     chat = chat_messages(outputs)
     answers = [message_text(m) for m in chat if m.get("role") == "assistant"]
-    return answers[-1] if answers else ""
+    text = answers[-1] if answers else ""
+    return "\n".join(line for line in text.splitlines() if "理解为：" not in line[:6]).strip()
 
 
 def last_question(outputs: Sequence[Any]) -> str:
@@ -191,9 +193,11 @@ def last_question(outputs: Sequence[Any]) -> str:
 
 def shown_text(outputs: Sequence[Any]) -> str:
     """Everything an ask event puts on the page except what the user typed: the assistant's chat
-    messages, the sources panel, the citation picker's labels and the page caption."""
+    messages (less their "理解为：" line, which restates the user's own questions), the sources
+    panel, the citation picker's labels and the page caption."""
     _chat, _question, _turn, sources, pick, _image, caption, _exported = outputs[:8]  # then the conversation's
-    parts = [message_text(m) for m in chat_messages(outputs) if m.get("role") == "assistant"]
+    said = [message_text(m) for m in chat_messages(outputs) if m.get("role") == "assistant"]
+    parts = ["\n".join(line for line in text.splitlines() if "理解为：" not in line[:6]) for text in said]
     parts += [text for text in (sources, caption) if isinstance(text, str)]
     if isinstance(pick, dict):
         parts += [str(choice[0]) for choice in pick.get("choices") or []]

@@ -107,12 +107,14 @@ def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
         word = extreme.group(1) or extreme.group(2)
         return Resolution(f"{before[: leading_years_end(before)]}哪一年的{_topic(before)}{word}？", True)
     codes, before_codes = codes_in(core), codes_in(before)
-    if codes and before_codes and not _rest(core.replace(codes[0], "")):  # "39-1-0012呢"
+    swapped = re.search(r"呢[？?。！!]*$", asked) or asked.startswith("那")
+    if swapped and codes and before_codes and not _rest(core.replace(codes[0], "")):  # "39-1-0012呢"
         return Resolution(before.replace(before_codes[0], codes[0], 1), True)
     if _RETENTION.search(core) and re.search(r"哪些|列出", before) and not _ASKS.search(core):  # "永久的呢"
         return Resolution(_with_subject(before, core), True)
     topic = remove_years(core).strip("的 ")
-    if rest and not _ASKS.search(core) and len(core) <= 12 and asked != core and _topic(before):
+    # A new topic alone, said as a follow-up ("那人员经费呢？", "公用经费呢"), asking nothing itself.
+    if rest and swapped and not _ASKS.search(asked) and len(core) <= 12 and _topic(before):
         return Resolution(_with_topic(before, _with_years(before, years) if years else before, topic), True)
     if _CHANGE_ONLY.match(core) and not _has_topic(_CHANGE_ONLY.sub("", core)):
         return Resolution(_stem(before) + core + ("？" if asked.endswith(("？", "?")) else ""), True)

@@ -268,7 +268,7 @@ def recognised_page(ref: PageRef, settings: Settings) -> tuple[Image.Image, RawP
     in the cache (None when the page was never read, or its cache entry is gone). The boxes are
     in that image's pixels: the web UI highlights a quoted passage on a scan with them."""
     image = render(ref, settings.ocr_dpi)
-    return image, _read_cache(settings, page_key(image))
+    return image, _read_cache(settings, page_key(image, engine_key(settings)))
 
 
 # ---- recognition, in worker processes -----------------------------------------------------------
