@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from assistant.errors import StorageError, storage_error
@@ -148,7 +148,7 @@ def entries(
 
 def shown_places(shown: object) -> str:
     """The `shown` column (JSON) as one cell: 文件 第n页 档号 …；…"""
-    return "；".join(_place(item) for item in json.loads(str(shown)))
+    return "；".join(place(item) for item in json.loads(str(shown)))
 
 
 def export_csv(
@@ -163,20 +163,27 @@ def export_csv(
     """Write the log (UTF-8 with BOM, so Excel opens the Chinese correctly); returns the row count.
     A file this call created and could not finish (a full disk) is removed again."""
     rows = entries(conn, since, until, user, mode)
+    return write_csv(path, HEADERS, ([*head, shown_places(shown)] for *head, shown in rows))
+
+
+def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Rows as CSV for Excel (UTF-8 with BOM, so it opens the Chinese correctly; formulas
+    neutralised); returns the row count. A file this call created and could not finish (a full
+    disk) is removed again."""
     existed = path.exists()
+    count = 0
     try:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(HEADERS)
+            writer.writerow(headers)
             for row in rows:
-                *head, shown = row
-                places = shown_places(shown)
-                writer.writerow([spreadsheet_safe(value) for value in (*head, places)])
+                writer.writerow([spreadsheet_safe(value) for value in row])
+                count += 1
     except OSError as exc:
         if not existed and path.is_file():
             path.unlink()
         raise storage_error(exc, f"无法写入 {path}") from exc
-    return len(rows)
+    return count
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -186,7 +193,8 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def _place(item: dict[str, object]) -> str:
+def place(item: Mapping[str, object]) -> str:
+    """Where a shown citation points, in one cell: 文件 第n页 档号 …"""
     parts = [str(item["source"])]
     if item.get("page"):
         parts.append(f"第{item['page']}页")

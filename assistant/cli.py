@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -342,14 +343,20 @@ def audit_export_command(
     """把利用登记导出为 CSV（Excel 可直接打开）。"""
     from assistant import audit
 
-    settings = _settings(ctx)
-    # Read-only: the log can be exported even from an index on a read-only or full disk.
-    conn = audit.connect_read_only(settings.index_dir / "assistant.sqlite3")
+    count = _export_read_only(ctx, lambda conn: audit.export_csv(conn, out, since))
+    typer.echo(f"已导出 {count} 条利用登记到 {out}")
+
+
+def _export_read_only(ctx: typer.Context, export: Callable[[sqlite3.Connection], int]) -> int:
+    """`export` run on a read-only connection: the log and feedback can be exported even from an
+    index on a read-only or full disk."""
+    from assistant import audit
+
+    conn = audit.connect_read_only(_settings(ctx).index_dir / "assistant.sqlite3")
     try:
-        count = audit.export_csv(conn, out, since)
+        return export(conn)
     finally:
         conn.close()
-    typer.echo(f"已导出 {count} 条利用登记到 {out}")
 
 
 feedback_app = typer.Typer(help="回答评价：用户对回答的 👍/👎 和意见，供评估使用。", no_args_is_help=True)
@@ -364,15 +371,9 @@ def feedback_export_command(
     since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
 ) -> None:
     """把回答评价（问题、回答、出处、评价和意见）导出为 CSV（Excel 可直接打开）。"""
-    from assistant import audit
     from assistant.index.conversations import export_feedback_csv
 
-    settings = _settings(ctx)
-    conn = audit.connect_read_only(settings.index_dir / "assistant.sqlite3")
-    try:
-        count = export_feedback_csv(conn, out, since)
-    finally:
-        conn.close()
+    count = _export_read_only(ctx, lambda conn: export_feedback_csv(conn, out, since))
     typer.echo(f"已导出 {count} 条回答评价到 {out}")
 
 

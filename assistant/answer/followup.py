@@ -99,23 +99,24 @@ def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
         return Resolution(_with_entities(before, entities, years), True)
     if _PRONOUN.match(core):
         return Resolution(_with_subject(before, _PRONOUN.sub("", core)), True)
+    old_topic = _topic(before)
     compared = _COMPARED.search(asked)
-    if len(years) == 2 and compared and not _rest(asked[: compared.start()].replace("比", "")) and _topic(before):
-        return Resolution(asked[: compared.start()] + _topic(before) + asked[compared.start() :], True)
+    if len(years) == 2 and compared and not _rest(asked[: compared.start()].replace("比", "")) and old_topic:
+        return Resolution(asked[: compared.start()] + old_topic + asked[compared.start() :], True)
     extreme = _EXTREME_ONLY.match(core)
-    if extreme and _topic(before):
+    if extreme and old_topic:
         word = extreme.group(1) or extreme.group(2)
-        return Resolution(f"{before[: leading_years_end(before)]}哪一年的{_topic(before)}{word}？", True)
+        return Resolution(f"{before[: leading_years_end(before)]}哪一年的{old_topic}{word}？", True)
     codes, before_codes = codes_in(core), codes_in(before)
     swapped = re.search(r"呢[？?。！!]*$", asked) or asked.startswith("那")
     if swapped and codes and before_codes and not _rest(core.replace(codes[0], "")):  # "39-1-0012呢"
         return Resolution(before.replace(before_codes[0], codes[0], 1), True)
     if _RETENTION.search(core) and re.search(r"哪些|列出", before) and not _ASKS.search(core):  # "永久的呢"
         return Resolution(_with_subject(before, core), True)
-    topic = remove_years(core).strip("的 ")
     # A new topic alone, said as a follow-up ("那人员经费呢？", "公用经费呢"), asking nothing itself.
-    if rest and swapped and not _ASKS.search(asked) and len(core) <= 12 and _topic(before):
-        return Resolution(_with_topic(before, _with_years(before, years) if years else before, topic), True)
+    if rest and swapped and not _ASKS.search(asked) and len(core) <= 12 and old_topic:
+        base = _with_years(before, years) if years else before
+        return Resolution(_with_topic(base, old_topic, remove_years(core).strip("的 ")), True)
     if _CHANGE_ONLY.match(core) and not _has_topic(_CHANGE_ONLY.sub("", core)):
         return Resolution(_stem(before) + core + ("？" if asked.endswith(("？", "?")) else ""), True)
     if not years and years_in(before) and _short_figure_question(core):
@@ -169,10 +170,9 @@ def _topic(question: str) -> str:
     return text if _has_topic(text) and not codes_in(text) and not listing else ""
 
 
-def _with_topic(before: str, base: str, topic: str) -> str:
-    """`base` (the previous question, its years perhaps replaced) asking of `topic` instead: a
-    change, trend or extreme kept; a plain figure asked as '是多少' (the old unit may not fit)."""
-    old = _topic(before)
+def _with_topic(base: str, old: str, topic: str) -> str:
+    """`base` (the previous question, its years perhaps replaced) asking of `topic` instead of
+    `old`: a change, trend or extreme kept; a plain figure asked as '是多少' (the old unit may not fit)."""
     at = leading_years_end(base)
     years, text = base[:at], base[at:]
     if _EXTREME.match(text) or _CHANGE_TAIL.search(text) or _TREND_TAIL.search(text):

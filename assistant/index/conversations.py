@@ -24,14 +24,13 @@ Deliberately not handled: sharing a conversation with another user; searching co
 
 from __future__ import annotations
 
-import csv
 import json
 import secrets
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.audit import spreadsheet_safe
+from assistant.audit import place, write_csv
 from assistant.errors import storage_error
 from assistant.models import Answer, Citation
 
@@ -224,7 +223,7 @@ def give_feedback(conn: sqlite3.Connection, turn_id: int, user: str, rating: str
         raise ValueError(rating)
     mode, data = row
     answer = answer_from_json(data)
-    sources = "；".join(_place(c) for c in answer.citations)
+    sources = "；".join(place(asdict(c)) for c in answer.citations)
     _write(
         conn,
         "INSERT INTO feedback(turn_id, user, rating, comment, mode, question, answer, status, sources) "
@@ -267,21 +266,8 @@ def feedback_rows(conn: sqlite3.Connection, since: str | None = None) -> list[tu
 def export_feedback_csv(conn: sqlite3.Connection, path: Path, since: str | None = None) -> int:
     """Write every feedback row as CSV for Excel (UTF-8 with BOM, formulas neutralised); returns
     the row count. A file this call created and could not finish is removed again."""
-    rows = feedback_rows(conn, since)
-    existed = path.exists()
-    try:
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(FEEDBACK_HEADERS)
-            for row in rows:
-                cells = list(row)
-                cells[3] = RATINGS.get(str(cells[3]), cells[3])
-                writer.writerow([spreadsheet_safe(value) for value in cells])
-    except OSError as exc:
-        if not existed and path.is_file():
-            path.unlink()
-        raise storage_error(exc, f"无法写入 {path}") from exc
-    return len(rows)
+    rated = ([*row[:3], RATINGS.get(str(row[3]), row[3]), *row[4:]] for row in feedback_rows(conn, since))
+    return write_csv(path, FEEDBACK_HEADERS, rated)
 
 
 # ---- answers as data --------------------------------------------------------------------------
@@ -310,15 +296,6 @@ def answer_from_json(text: str) -> Answer:
     citations = [Citation(**citation) for citation in data.get("citations", [])]
     known = {name: data[name] for name in _ANSWER_FIELDS if name in data}
     return Answer(**known, citations=citations)
-
-
-def _place(citation: Citation) -> str:
-    parts = [citation.source]
-    if citation.page:
-        parts.append(f"第{citation.page}页")
-    if citation.archival_code:
-        parts.append(f"档号 {citation.archival_code}")
-    return " ".join(parts)
 
 
 def _write(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> sqlite3.Cursor:
