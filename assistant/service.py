@@ -265,7 +265,7 @@ class Assistant:
     def _standalone(self, question: str, history: list[tuple[str, str]], warnings: list[str]) -> Resolution:
         """The question read with the conversation: by the follow-up rules first (no model needed);
         a model, when one is configured, rewrites what the rules leave as it is."""
-        resolution = resolve(question, [asked for asked, _ in history])
+        resolution = resolve(question, [asked for asked, _ in history], self.settings.current_year())
         if resolution.followed_up or not (history and self.settings.llm_enabled):
             return resolution
         try:

@@ -15,18 +15,21 @@ from helpers import READER, STAFF, make_pdf, make_settings
 from typer.testing import CliRunner
 
 from assistant import text
-from assistant.answer import evidence, question, rows, tense
+from assistant.answer import evidence, followup, question, rows, series, tense
 from assistant.answer.evidence import problem_of
 from assistant.answer.question import analyse
 from assistant.answer.tense import states_target
 from assistant.cli import app
 from assistant.errors import QuestionError
+from assistant.index import lexical
 from assistant.service import build_assistant
 from assistant.text import quantities, sentences, synonyms, years
 from assistant.text.years import document_years, fact_years, years_in
 
 
-@pytest.mark.parametrize("module", [years, sentences, quantities, synonyms, question, evidence, tense, rows])
+@pytest.mark.parametrize(
+    "module", [years, sentences, quantities, synonyms, question, evidence, tense, rows, followup, series, lexical]
+)
 def test_doctests(module) -> None:
     assert doctest.testmod(module).failed == 0
 
@@ -271,3 +274,17 @@ def test_text_package_is_one_home_for_year_rules() -> None:
         if "text" not in path.parts and any(p in path.read_text(encoding="utf-8") for p in year_readers)
     ]
     assert offenders == [], offenders
+
+
+@pytest.mark.parametrize(
+    "asked, sentence, expected",
+    [
+        ("青山县档案馆有几个人？", "纳入本部门决算编制范围的单位共1个，实有在职人员21人。", "21人"),
+        ("白河县档案馆有几个人？", "内设办公室、业务指导股等4个股室。", None),
+        ("档案馆人数是多少？", "全年接待查档2104人次。", None),  # a headcount is not a count of visits
+        ("全年接待了多少人？", "全年接待查档2104人次。", "2104人次"),  # but people asked for may be visits
+    ],
+)
+def test_a_headcount_is_answered_by_people_only(asked: str, sentence: str, expected: str | None) -> None:
+    found = evidence.answering_quantity(analyse(asked, current_year=2025), sentence)
+    assert (found.text if found else None) == expected

@@ -35,7 +35,7 @@ from assistant.answer.rows import is_row, row_answer
 from assistant.answer.tense import states_target
 from assistant.index.lexical import terms
 from assistant.models import Chunk, Hit
-from assistant.text.quantities import Quantity, numbers_in, quantities
+from assistant.text.quantities import Quantity, answering_families, numbers_in, quantities
 from assistant.text.sentences import clauses, split_sentences
 from assistant.text.synonyms import EQUIVALENT, related
 from assistant.text.years import RELATIVE_YEARS, fact_years, plain_digits
@@ -424,7 +424,6 @@ _CAUSE = re.compile(r"因为|由于|原因|为了|主要是|导致|所以|因此
 _DEFINES = re.compile(r"是|指|即|称为|叫做|就是|表示|代表|意味着|：")
 _CHANGE_CLAUSE = re.compile(r"比上年|比去年|同比|较上年|较去年|增长|增加|减少|下降|提高|降低|增幅|降幅|上升|回落")
 _NAMED_UNIT = re.compile(r"(?:多少|几)([卷件册盒份张条篇部])|([卷件册盒份张条篇部])数")
-_COMPATIBLE = {"people": {"people", "visits"}, "visits": {"visits", "people"}, "volumes": {"volumes", "count"}}
 
 
 def _kind(question: Question, sentence: str) -> tuple[str, str, Problem | None]:
@@ -478,7 +477,7 @@ def answering_quantity(question: Question, sentence: str) -> Quantity | None:
     number the question itself wrote; in a clause about a change only when a change is asked;
     and, among several, the one whose clause shares most words with the question."""
     asked_numbers = numbers_in(question.text)
-    wanted = _COMPATIBLE.get(question.unit_family or "", {question.unit_family} if question.unit_family else None)
+    wanted = answering_families(question.unit_family)
     fitting = [
         q for q in quantities(sentence) if q.number not in asked_numbers and (wanted is None or q.family in wanted)
     ]

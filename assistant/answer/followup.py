@@ -22,6 +22,8 @@ the previous question's slots (years, places, 档号, topic) and replaces what i
 '2021年到2023年哪一年的接待查档人次最多？'
 >>> resolve("2023年比2022年多了多少？", ["2023年公用经费是多少？"]).question
 '2023年比2022年公用经费多了多少？'
+>>> resolve("那前年呢？", ["2025年接待查档多少人次？"], current_year=2026).question
+'2024年接待查档多少人次？'
 
 `history` is the user's earlier questions, oldest first; each is resolved against the ones before
 it, so a chain of follow-ups carries its slots along. A question with its own topic but no year
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from assistant.answer.question import analyse, entities_in
 from assistant.codes import codes_in
 from assistant.index.lexical import terms
-from assistant.text.years import leading_years_end, remove_years, replace_years, years_in
+from assistant.text.years import absolute_years, leading_years_end, remove_years, replace_years, years_in
 
 _MORE = re.compile(r"^(?:还有吗|还有呢|还有没有|还有其他的?吗?|更多|继续|下一页|再列一些|其他的呢)[？?。！!]*$")
 _POINTING = re.compile(r"^(?:那么|那|再问一下|另外|还有|同样)\s*|(?:的情况|情况)?(?:呢|吗)?[？?。！!]*$")
@@ -75,18 +77,21 @@ class Resolution:
     page: int = 1  # "还有吗": the next page of the previous list
 
 
-def resolve(question: str, history: list[str]) -> Resolution:
-    """The question as a standalone one, given the user's earlier questions (oldest first)."""
+def resolve(question: str, history: list[str], current_year: int | None = None) -> Resolution:
+    """The question as a standalone one, given the user's earlier questions (oldest first).
+    With `current_year`, a follow-up's 去年 / 前年 are the years they mean ("那前年呢？")."""
     previous: Resolution | None = None
     for earlier in history:
-        previous = _resolve_one(earlier, previous)
-    return _resolve_one(question, previous)
+        previous = _resolve_one(earlier, previous, current_year)
+    return _resolve_one(question, previous, current_year)
 
 
-def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
-    asked = question.strip()
+def _resolve_one(question: str, previous: Resolution | None, current_year: int | None) -> Resolution:
+    original = asked = question.strip()
     if previous is None:
         return Resolution(asked, False)
+    if current_year:
+        asked = absolute_years(asked, current_year)
     before = previous.question
     if _MORE.match(asked):
         return Resolution(before, True, page=previous.page + 1)
@@ -122,7 +127,7 @@ def _resolve_one(question: str, previous: Resolution | None) -> Resolution:
     if not years and years_in(before) and _short_figure_question(core):
         prefix = "".join(f"{y}年" for y in years_in(before))
         return Resolution(prefix + asked, True, tentative=True)
-    return Resolution(asked, False)
+    return Resolution(original, False)
 
 
 def _rest(text: str) -> list[str]:

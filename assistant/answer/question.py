@@ -77,7 +77,8 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pages", re.compile(r"多少页|几页|页数|多少幅|几幅")),
     ("score", re.compile(r"多少分|几分|得分|分数|评分")),
     ("volumes", re.compile(r"多少[卷件册盒份张条篇部]|几[卷件册盒份张条篇部]|[卷件册盒份张条篇部]数")),
-    ("people", re.compile(r"几人|多少人(?!次)|人数|几名|多少名|几位|多少位|多少户|编制")),
+    ("headcount", re.compile(r"几个人|多少个人|人数|编制|在编|实有")),
+    ("people", re.compile(r"几人|多少人(?!次)|几名|多少名|几位|多少位|多少户")),
     ("percent", re.compile(r"率|比例|比重|百分比|百分之|占比|增幅|降幅|增速|几成|%|％")),
     (
         "money",

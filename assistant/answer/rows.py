@@ -21,7 +21,7 @@ import re
 
 from assistant.answer.question import Question
 from assistant.ingest.tables import HEADER_SEPARATOR, ROW_SEPARATOR, row_cells
-from assistant.text.quantities import quantities, unit_family
+from assistant.text.quantities import answering_families, quantities, unit_family
 from assistant.text.years import years_in
 
 _BARE_NUMBER = re.compile(r"^[-+]?\d+(?:,\d{3})*(?:\.\d+)?$")
@@ -49,7 +49,8 @@ def row_answer(question: Question, sentence: str) -> tuple[str, str, str] | None
             continue
         last = header.split("·")[-1]
         family = _family(value, unit, last)
-        if question.unit_family and family != question.unit_family and (question.unit_family, family) not in _CLOSE:
+        wanted = answering_families(question.unit_family)
+        if wanted is not None and family not in wanted and (question.unit_family, family) != ("count", "volumes"):
             continue
         fit = _fit(question, header, last)
         if fit < 0:
@@ -59,9 +60,6 @@ def row_answer(question: Question, sentence: str) -> tuple[str, str, str] | None
         return None
     _, value, cell = max(fitting, key=lambda f: f[0])
     return value, cell, label
-
-
-_CLOSE = {("people", "visits"), ("visits", "people"), ("volumes", "count"), ("count", "volumes")}
 
 
 def _fit(question: Question, header: str, last: str) -> int:

@@ -62,6 +62,23 @@ def unit_family(unit: str) -> str:
     return _FAMILY_OF.get(unit, "count")
 
 
+# The unit families that answer a question asking for one ("多少人" takes 人 and 人次: people are
+# counted as visits too; "几个人", "人数" ask a headcount and take 人 only).
+_ANSWERED_BY = {
+    "people": {"people", "visits"},
+    "visits": {"visits", "people"},
+    "headcount": {"people"},
+    "volumes": {"volumes", "count"},
+}
+
+
+def answering_families(asked: str | None) -> set[str] | None:
+    """The families of the units that may answer a question asking for `asked`; None = any."""
+    if asked is None:
+        return None
+    return _ANSWERED_BY.get(asked, {asked})
+
+
 def quantities(text: str) -> list[Quantity]:
     """Numbers with units in `text`, in order; years (2023年, 2023年度) and dates are not quantities."""
     text = plain_digits(text)

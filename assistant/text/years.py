@@ -169,6 +169,25 @@ def relative_years(text: str, published: int) -> tuple[int, ...]:
     return _plausible(published + RELATIVE_YEARS[word] for word in _RELATIVE.findall(text))
 
 
+def absolute_years(text: str, current: int) -> str:
+    """`text` with 今年 / 去年 / 前年 … written as the years they mean in `current`; a relative
+    word that is a comparison's base (比上年, 去年同期) is left as it is.
+
+    >>> absolute_years("那前年呢？", 2026)
+    '那2024年呢？'
+    >>> absolute_years("去年比上年增加了多少", 2026)
+    '2025年比上年增加了多少'
+    """
+    compared = [m.span() for m in _RELATIVE_COMPARED.finditer(text)]
+
+    def said(match: re.Match[str]) -> str:
+        if any(start <= match.start() < end for start, end in compared):
+            return match.group(0)
+        return f"{current + RELATIVE_YEARS[match.group(0)]}年"
+
+    return _RELATIVE.sub(said, text)
+
+
 def is_plan_heading(section: str) -> bool:
     """A section about what is to be done (工作安排, 主要目标, 工作打算 …)."""
     return bool(_PLAN_WORDS.search(section)) and not _REVIEW_WORDS.search(section)
