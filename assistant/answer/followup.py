@@ -24,6 +24,8 @@ the previous question's slots (years, places, 档号, topic) and replaces what i
 '2023年比2022年公用经费多了多少？'
 >>> resolve("那前年呢？", ["2025年接待查档多少人次？"], current_year=2026).question
 '2024年接待查档多少人次？'
+>>> resolve("那2024年的目标呢？", ["2023年的档案数字化率是多少？"]).question
+'2024年档案数字化率的目标是多少？'
 
 `history` is the user's earlier questions, oldest first; each is resolved against the ones before
 it, so a chain of follow-ups carries its slots along. A question with its own topic but no year
@@ -66,6 +68,8 @@ _EXTREME_ONLY = re.compile(
 )
 # "2023年比2022年多了多少": two years compared, the figure left to the conversation.
 _COMPARED = re.compile(r"(?:多|少|增加|减少|增长|下降|提高|降低|变化|相差|差)了?(?:多少|几)")
+# Words that ask for another side of the same figure, not for another figure.
+_ASPECT = re.compile(r"目标|计划|任务|预期目标|计划数|完成情况|实际完成")
 _RETENTION = re.compile(r"永久|长期|短期|定期30年|定期10年|30年|10年")
 
 
@@ -118,10 +122,14 @@ def _resolve_one(question: str, previous: Resolution | None, current_year: int |
         return Resolution(before.replace(before_codes[0], codes[0], 1), True)
     if _RETENTION.search(core) and re.search(r"哪些|列出", before) and not _ASKS.search(core):  # "永久的呢"
         return Resolution(_with_subject(before, core), True)
+    said = remove_years(core).strip("的 ")
+    if swapped and old_topic and _ASPECT.fullmatch(said):  # "那2024年的目标呢": the same figure's target
+        base = _with_years(before, years) if years else before
+        return Resolution(f"{base[: leading_years_end(base)]}{old_topic}的{said}是多少？", True)
     # A new topic alone, said as a follow-up ("那人员经费呢？", "公用经费呢"), asking nothing itself.
     if rest and swapped and not _ASKS.search(asked) and len(core) <= 12 and old_topic:
         base = _with_years(before, years) if years else before
-        return Resolution(_with_topic(base, old_topic, remove_years(core).strip("的 ")), True)
+        return Resolution(_with_topic(base, old_topic, said), True)
     if _CHANGE_ONLY.match(core) and not _has_topic(_CHANGE_ONLY.sub("", core)):
         return Resolution(_stem(before) + core + ("？" if asked.endswith(("？", "?")) else ""), True)
     if not years and years_in(before) and _short_figure_question(core):
@@ -170,7 +178,7 @@ def _topic(question: str) -> str:
         return extreme.group(2).strip("的")
     for tail in (_CHANGE_TAIL, _TREND_TAIL, _QUESTION_TAIL):
         text = tail.sub("", text)
-    text = text.rstrip("的，,？?。 ")
+    text = text.strip("的，,？?。 ")
     listing = re.search(r"哪些|列出|清单", text)
     return text if _has_topic(text) and not codes_in(text) and not listing else ""
 
