@@ -35,7 +35,7 @@ from assistant.answer.rows import is_row, row_answer
 from assistant.answer.tense import states_target
 from assistant.index.lexical import terms
 from assistant.models import Chunk, Hit
-from assistant.text.quantities import Quantity, answering_families, numbers_in, quantities
+from assistant.text.quantities import Quantity, answering_families, narrowing, numbers_in, quantities
 from assistant.text.sentences import clauses, split_sentences
 from assistant.text.synonyms import EQUIVALENT, related
 from assistant.text.years import RELATIVE_YEARS, fact_years, plain_digits
@@ -105,6 +105,8 @@ def candidates(
                 answer, clause, problem = _kind(question, sentence)
             if problem is None and question.kind == "quantity":
                 years, problem = _figure_problem(question, sentence, clause, chunk, head, years)
+            elif problem is None and _target_for_result(question, sentence, clause, chunk):
+                problem = "tense"
             if problem is None:
                 dated = bool(fact_years(_up_to(sentence, clause), chunk.published))
                 problem = _period_problem(question, sentence, clause, chunk.section, dated)
@@ -173,7 +175,7 @@ def _coverage(sentence: str, header: str, weights: dict[str, float], total: floa
 # Words that frame a question about our reports rather than say what it is about.
 _FRAME = frozenset(
     (
-        "档案 档案馆 截至 截止 馆 我馆 本馆 工作 情况 状况 报告 全年 年度 本年度 当年 单位 "
+        "档案 档案馆 截至 截止 馆 我馆 本馆 馆里 工作 情况 状况 报告 全年 年度 本年度 当年 单位 "
         "部门 方面 内容 数据 数字 时间 期间 全县 全市 全省 今年 去年 上年 总共 合计 共计 "
         "总计 主要 其中 目前 现在 实际 计划 目标 任务 规划 预期 预计 增长 增加 减少 下降 "
         "变化 比上年 同比 多少 几 是 为 有 哪些 什么 区别 时候 日期 地点 原因 如何 怎样 "
@@ -386,6 +388,14 @@ def _figure_problem(
     return years, None
 
 
+def _target_for_result(question: Question, sentence: str, clause: str, chunk: Chunk) -> bool:
+    """A question about what a year brought ("去年的数字化搞得怎么样") is not answered by a plan's
+    target ("到2025年…数字化率达到80%以上"), whatever kind of answer it wants."""
+    if not question.years or question.wants_target:
+        return False
+    return states_target(sentence, clause, chunk.section, chunk.published)
+
+
 def _up_to(sentence: str, clause: str) -> str:
     """The sentence up to the end of `clause` (the whole sentence when the clause is not in it)."""
     at = sentence.find(clause)
@@ -487,6 +497,7 @@ def answering_quantity(question: Question, sentence: str) -> Quantity | None:
         fitting = [q for q in fitting if q.unit.endswith(unit)] or [q for q in fitting if q.family == "volumes"]
     if question.asks_change:  # "比上年增长多少" is answered by a change, not by the year's figure
         fitting = [q for q in fitting if _about_change(sentence, q)]
+    fitting = [q for q in fitting if not _narrower_count(question, sentence, q)]
     if not fitting:
         return None
     question_terms = set(terms(question.text))
@@ -498,6 +509,16 @@ def answering_quantity(question: Question, sentence: str) -> Quantity | None:
         return (change_fit, shared, -q.start)
 
     return max(fitting, key=preference)
+
+
+def _narrower_count(question: Question, sentence: str, quantity: Quantity) -> bool:
+    """A headcount restricted to a group the question does not name: "具有中级以上职称人员仅6人"
+    does not say how many people the archive has; it answers "中级以上职称的有几人"."""
+    if question.unit_family != "headcount":
+        return False  # "培训兼职档案员553人次" answers how many were trained
+    clause = clause_around(sentence, quantity.start)
+    word = narrowing(clause[: max(0, clause.find(quantity.text))])
+    return bool(word) and word not in question.text
 
 
 def _about_change(sentence: str, quantity: Quantity) -> bool:

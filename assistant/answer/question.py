@@ -77,7 +77,14 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pages", re.compile(r"多少页|几页|页数|多少幅|几幅")),
     ("score", re.compile(r"多少分|几分|得分|分数|评分")),
     ("volumes", re.compile(r"多少[卷件册盒份张条篇部]|几[卷件册盒份张条篇部]|[卷件册盒份张条篇部]数")),
-    ("headcount", re.compile(r"几个人|多少个人|人数|编制|在编|实有")),
+    # "档案馆有多少人？" asks its staff, "接待了多少人" whom it served (people, below).
+    (
+        "headcount",
+        re.compile(
+            r"几个人|多少个人|人数|编制|在编|实有|(?:职工|员工|工作人员|干部)有?(?:多少|几)"
+            r"|有(?:多少|几)(?:个|名|位)?(?:工作人员|职工|员工|干部|人)(?:[？?。，,]|$)"
+        ),
+    ),
     ("people", re.compile(r"几人|多少人(?!次)|几名|多少名|几位|多少位|多少户")),
     ("percent", re.compile(r"率|比例|比重|百分比|百分之|占比|增幅|降幅|增速|几成|%|％")),
     (
@@ -109,7 +116,7 @@ _STOP_CONJUNCT = frozenset(
 _GENERIC_PLACES = frozenset(
     "城镇 城市 农村 地区 国家 全国 全省 全市 全县 全区 国内 国外 海外 各地 当地 本地 基层 "
     "社区 乡村 乡镇 城乡 中部 西部 东部 北部 南部 省 市 县 区 镇 乡 村 全球 世界 亚洲 库房 "
-    "馆内 馆外 城区 市区 县城".split()
+    "馆内 馆外 城区 市区 县城 馆里 院里 局里 所里 单位里 我馆 本馆 咱馆".split()
 )
 _PLACE_SUFFIX = re.compile(r"^[省市县区镇乡村州旗]$")
 _ORDINAL_ENTITY = re.compile(

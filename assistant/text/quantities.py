@@ -79,6 +79,28 @@ def answering_families(asked: str | None) -> set[str] | None:
     return _ANSWERED_BY.get(asked, {asked})
 
 
+# Words before a count of people that narrow whom it counts: "具有中级以上职称人员仅6人" is not
+# the archive's headcount, "其中专业技术人员16人" not its staff, "60岁以上老人120人次" not all visitors.
+_NARROWER_POPULATION = re.compile(
+    r"其中|\d+周?岁|[一二三四五六七八九十]+岁|[初中高副正]级|本科|大专|中专|硕士|博士|研究生|学历|学位|职称|"
+    r"党员|团员|女性|女职工|女同志|男性|少数民族|专业技术|管理人员|工勤|退休|离休|临时|聘用|兼职|派遣|"
+    r"志愿者|老年|老人|残疾|青年|外籍|境外|网上|线上|现场"
+)
+
+
+def narrowing(before: str) -> str:
+    """The first word in `before` (the text of a clause ahead of a count of people) that narrows
+    whom the count covers; '' when it counts everyone.
+
+    >>> narrowing("专业人才缺乏，具有中级以上职称人员仅")
+    '中级'
+    >>> narrowing("截至2023年12月31日，我馆编制")
+    ''
+    """
+    found = _NARROWER_POPULATION.search(before)
+    return found.group(0) if found else ""
+
+
 def quantities(text: str) -> list[Quantity]:
     """Numbers with units in `text`, in order; years (2023年, 2023年度) and dates are not quantities."""
     text = plain_digits(text)
