@@ -36,7 +36,8 @@ from assistant.answer.series import (
 from assistant.catalogue_search import CatalogueQuery, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import AssistantError, LLMError, QuestionError
-from assistant.index import db, library, vectors
+from assistant.index import catalogue, db, library, vectors
+from assistant.index.figures import figure_rows
 from assistant.index.lexical import terms
 from assistant.index.store import Index, open_index
 from assistant.ingest import levels
@@ -329,7 +330,7 @@ class Assistant:
 
     def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
         started = time.perf_counter()
-        ids = db.code_lookup(self.index.conn, [code_key(c) for c in asked], max_level)
+        ids = catalogue.chunk_ids_by_code(self.index.conn, [code_key(c) for c in asked], max_level)
         entries = catalogue_search.entries_by_chunk(self.index.conn, ids)
         answer = answer_lookup(question, entries, db.chunks_by_id(self.index.conn, ids))
         answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
@@ -431,7 +432,7 @@ class Assistant:
         words = sorted((t for t in terms(topic) if len(t) >= 2), key=len, reverse=True)[:1]
         if not words:
             return set()
-        rows = db.figure_rows(self.index.conn, words, clearance(principal))
+        rows = figure_rows(self.index.conn, words, clearance(principal))
         return {year for _, year, *_ in rows if year is not None}
 
     def _with_home(self, asked: Question, principal: Principal) -> Question:
