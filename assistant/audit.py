@@ -19,41 +19,22 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from assistant.errors import StorageError, storage_error
+from assistant.errors import storage_error
+from assistant.index import audit_log
+from assistant.index.audit_log import connect_read_only as connect_read_only  # the CLI's export opens it here
+from assistant.index.audit_log import entries as entries  # the admin page reads it here
+from assistant.index.sqlite import Connection
 from assistant.models import Answer, Chunk, Principal
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    user TEXT NOT NULL,
-    role TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    question TEXT NOT NULL,
-    status TEXT NOT NULL,
-    shown TEXT NOT NULL            -- JSON: [{"source", "page", "fonds", "archival_code"}]
-);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-"""
-
-COLUMNS = ("id", "at", "user", "role", "mode", "question", "status", "shown")
 HEADERS = ("序号", "时间(UTC)", "用户", "角色", "模式", "问题", "结果", "展示的档案与页码")
 INTERRUPTED = "interrupted"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def create(conn: sqlite3.Connection) -> None:
-    conn.executescript(SCHEMA)
-
-
-def record(conn: sqlite3.Connection, principal: Principal, mode: str, answer: Answer) -> None:
+def record(conn: Connection, principal: Principal, mode: str, answer: Answer) -> None:
     shown = [
         {"source": c.source, "page": c.page, "fonds": c.fonds, "archival_code": c.archival_code}
         for c in answer.citations
@@ -62,7 +43,7 @@ def record(conn: sqlite3.Connection, principal: Principal, mode: str, answer: An
 
 
 def record_interrupted(
-    conn: sqlite3.Connection, principal: Principal, mode: str, question: str, chunks: Iterable[Chunk]
+    conn: Connection, principal: Principal, mode: str, question: str, chunks: Iterable[Chunk]
 ) -> None:
     """A streamed answer the user stopped: every chunk the model was given counts as shown."""
     shown = [
@@ -81,69 +62,9 @@ ACTIONS = {
 }
 
 
-def record_action(conn: sqlite3.Connection, principal: Principal, action: str, detail: str) -> None:
+def record_action(conn: Connection, principal: Principal, action: str, detail: str) -> None:
     """A document library or account action (`ACTIONS`) with what it was done to."""
     _insert(conn, principal, action, detail, "done", [])
-
-
-def _insert(
-    conn: sqlite3.Connection, principal: Principal, mode: str, question: str, status: str, shown: list[dict]
-) -> None:
-    try:
-        conn.execute(
-            "INSERT INTO audit_log(user, role, mode, question, status, shown) VALUES (?, ?, ?, ?, ?, ?)",
-            (principal.name, str(principal.role), mode, question, status, json.dumps(shown, ensure_ascii=False)),
-        )
-    except sqlite3.OperationalError as exc:
-        raise storage_error(exc, "无法写入利用登记，本次回答没有显示") from exc
-
-
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    """The index database for reading the log, also when its folder is read-only or the disk is
-    full (nothing is written; `immutable` when even the WAL index cannot be opened)."""
-    if not path.is_file():
-        raise StorageError(f"索引 {path.parent} 中还没有数据库，没有可导出的利用登记。")
-    for query in ("mode=ro", "mode=ro&immutable=1"):
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return conn
-        except sqlite3.OperationalError:
-            conn.close()
-    raise StorageError(f"无法读取索引数据库 {path}：请检查文件权限。")
-
-
-def entries(
-    conn: sqlite3.Connection,
-    since: str | None = None,
-    until: str | None = None,
-    user: str | None = None,
-    mode: str | None = None,
-    limit: int | None = None,
-) -> list[tuple[object, ...]]:
-    """Log rows in order; `since`/`until` bound the time (an ISO date or time; `until` a date
-    includes that whole day), `user` and `mode` (ask, draft, onboard or an action) narrow it;
-    `limit` keeps the newest that many (still in order)."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone() is None:
-        return []  # an index nobody has asked anything yet
-    clauses, params = [], []
-    if since:
-        clauses.append("at >= ?")
-        params.append(since)
-    if until:
-        clauses.append("at < ?")
-        params.append(until + "\uffff" if len(until) > 10 else until + "T\uffff")
-    if user:
-        clauses.append("user = ?")
-        params.append(user)
-    if mode:
-        clauses.append("mode = ?")
-        params.append(mode)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log{where} ORDER BY id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return conn.execute(sql, params).fetchall()[::-1]
 
 
 def shown_places(shown: object) -> str:
@@ -152,7 +73,7 @@ def shown_places(shown: object) -> str:
 
 
 def export_csv(
-    conn: sqlite3.Connection,
+    conn: Connection,
     path: Path,
     since: str | None = None,
     *,
@@ -201,3 +122,7 @@ def place(item: Mapping[str, object]) -> str:
     if item.get("archival_code"):
         parts.append(f"档号 {item['archival_code']}")
     return " ".join(parts)
+
+
+def _insert(conn: Connection, principal: Principal, mode: str, question: str, status: str, shown: list[dict]) -> None:
+    audit_log.insert(conn, principal.name, str(principal.role), mode, question, status, shown)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -25,6 +24,9 @@ from assistant.errors import AssistantError, QuestionError
 from assistant.models import AccessChoice, Answer, Filters, IngestReport, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
+
+if TYPE_CHECKING:
+    from assistant.index.sqlite import Connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 YEARS = (1, 9999)
@@ -347,7 +349,7 @@ def audit_export_command(
     typer.echo(f"已导出 {count} 条利用登记到 {out}")
 
 
-def _export_read_only(ctx: typer.Context, export: Callable[[sqlite3.Connection], int]) -> int:
+def _export_read_only(ctx: typer.Context, export: Callable[[Connection], int]) -> int:
     """`export` run on a read-only connection: the log and feedback can be exported even from an
     index on a read-only or full disk."""
     from assistant import audit

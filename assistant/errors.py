@@ -7,7 +7,6 @@ They are raised where the fault is found and turned into friendly text once, at 
 from __future__ import annotations
 
 import errno
-import sqlite3
 from pathlib import Path
 
 
@@ -55,7 +54,7 @@ _REASONS = {
 }
 
 
-def storage_error(exc: OSError | sqlite3.Error | Exception, what: str) -> StorageError:
+def storage_error(exc: Exception, what: str) -> StorageError:
     """`what` failed because of `exc`, as one sentence that says what the administrator should check."""
     reason = _REASONS.get(getattr(exc, "errno", None) or -1)
     if reason is None:

@@ -17,8 +17,6 @@ that shows these chunks to a person should record that itself).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -27,9 +25,9 @@ from pydantic import Field
 from assistant.access import clearance
 from assistant.answer.citations import place_of
 from assistant.answer.question import analyse
-from assistant.index import db
 from assistant.models import Filters, Hit, Principal
 from assistant.retrieve import retrieve
+from assistant.retrieve.routing import year_filters
 from assistant.service import Assistant
 
 
@@ -52,10 +50,7 @@ class ArchiveRetriever(BaseRetriever):
         if filters.year_from is not None or filters.year_to is not None or filters.years:
             return filters
         years = analyse(query, current_year=self.assistant.settings.current_year()).years
-        level = clearance(self.principal)
-        if years and db.years_with_material(self.assistant.index.conn, years, level):
-            return replace(filters, years=years)
-        return filters
+        return year_filters(self.assistant.index.conn, years, filters, clearance(self.principal)) or filters
 
 
 def document_of(hit: Hit) -> Document:

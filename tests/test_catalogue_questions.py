@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from helpers import ADMIN, READER, STAFF
 
-from assistant.catalogue_search import parse_question
+from assistant.retrieve.catalogue import parse_question
 from assistant.service import Assistant
 
 HEADER = "全宗号,目录号,案卷号,档号,案卷题名,年度,保管期限,页数,密级,开放状态\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.citations import citation_of
-from assistant.catalogue_search import CatalogueQuery, Entry, Listing
+from assistant.index.catalogue import CatalogueQuery, Entry, Listing
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Chunk
 
 _SHOWN_IN_COUNT = 10

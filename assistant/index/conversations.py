@@ -32,6 +32,7 @@ from pathlib import Path
 
 from assistant.audit import place, write_csv
 from assistant.errors import storage_error
+from assistant.index.sqlite import transaction
 from assistant.models import Answer, Citation
 
 SCHEMA = """
@@ -160,8 +161,7 @@ def add_turn(
     """Store a turn of the user's conversation; returns its id."""
     if get(conn, conversation_id, user) is None:
         raise LookupError(conversation_id)
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with transaction(conn, immediate=True):
         cursor = _write(
             conn,
             "INSERT INTO conversation_turns(conversation_id, mode, question, answer, clearance) VALUES (?, ?, ?, ?, ?)",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from assistant.errors import storage_error
 from assistant.index import db
 from assistant.index.lexical import year_tag
+from assistant.index.sqlite import batched, marks, transaction
 from assistant.models import Chunk
 
 # What the catalogue columns are called in a citation's row view, in the order shown.
@@ -201,8 +202,7 @@ def remove_source(conn: sqlite3.Connection, source_id: str) -> str | None:
     if row is None:
         return None
     try:
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
+        with transaction(conn, immediate=True):
             db.delete_source(conn, source_id)
             conn.execute("DELETE FROM source_settings WHERE path = ?", (row[0],))
     except sqlite3.OperationalError as exc:
@@ -241,10 +241,9 @@ def cited(conn: sqlite3.Connection, chunk_id: str) -> Cited | None:
 def chunk_levels(conn: sqlite3.Connection, chunk_ids: list[str]) -> dict[str, int]:
     """The current level of each of these chunks still in the index."""
     found: dict[str, int] = {}
-    for start in range(0, len(chunk_ids), 500):
-        batch = chunk_ids[start : start + 500]
-        marks = ", ".join("?" * len(batch))
-        found.update(conn.execute(f"SELECT id, access_level FROM chunks WHERE id IN ({marks})", batch).fetchall())
+    for batch in batched(chunk_ids):
+        sql = f"SELECT id, access_level FROM chunks WHERE id IN ({marks(len(batch))})"
+        found.update(conn.execute(sql, batch).fetchall())
     return found
 
 

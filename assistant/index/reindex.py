@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from assistant.index import db, identity, vectors
 from assistant.index.embeddings import Embedder
+from assistant.index.sqlite import transaction
 from assistant.index.store import MODEL_KEY, REINDEX_KEY, Index, open_index
 from assistant.settings import Settings
 
@@ -86,8 +87,7 @@ def reindex(settings: Settings, embedder: Embedder | None = None, progress: bool
             bar.update(len(todo[start : start + BATCH]))
     stale = sorted(present - set(chunk_ids))
     vectors.delete(index.collection, stale)
-    with conn:  # the switch: from here on the index is the new model's
-        conn.execute("BEGIN")
+    with transaction(conn):  # the switch: from here on the index is the new model's
         db.set_meta(conn, MODEL_KEY, new)
         conn.execute("DELETE FROM meta WHERE key = ?", (REINDEX_KEY,))
     for model in {old, abandoned} - {None, new}:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.index import db, vectors
+from assistant.index.sqlite import transaction
 from assistant.index.store import Index
 
 
@@ -56,8 +57,7 @@ def repair(index: Index) -> RepairReport:
             (report.reingested if result.status == "ingested" else report.failed).append(result.message or path)
         else:
             source_id = db.source_state(index.conn, path)[0]  # type: ignore[index]
-            with index.conn:
-                index.conn.execute("BEGIN")
+            with transaction(index.conn):
                 db.delete_source(index.conn, source_id)
             vectors.delete_source(index.collection, source_id)
             report.removed_sources.append(path)

@@ -16,9 +16,8 @@ from pathlib import Path
 import chromadb
 import chromadb.errors
 
-from assistant import audit
 from assistant.errors import IndexMismatchError, storage_error
-from assistant.index import conversations, db, identity, vectors
+from assistant.index import audit_log, conversations, db, identity, vectors
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
 
@@ -74,7 +73,7 @@ def _open(settings: Settings, embedder: Embedder, reindexing: bool) -> Index:
         embedder=embedder,
         settings=settings,
     )
-    audit.create(index.conn)
+    audit_log.create(index.conn)
     conversations.create(index.conn)
     if not reindexing:
         _check_model(index.conn, embedder.name, settings)

@@ -17,6 +17,7 @@ import chromadb
 
 from assistant.codes import fonds_key
 from assistant.errors import ConfigError
+from assistant.index.sqlite import batched
 from assistant.models import Chunk
 
 
@@ -71,20 +72,24 @@ def metadata_of(chunk: Chunk) -> dict[str, Any]:
 
 
 def upsert(collection: chromadb.Collection, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-    batch = collection._client.get_max_batch_size()
-    for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
+    size = collection._client.get_max_batch_size()
+    for part, part_vectors in zip(batched(chunks, size), batched(vectors, size), strict=True):
         collection.upsert(
             ids=[c.id for c in part],
-            embeddings=[list(map(float, v)) for v in vectors[start : start + batch]],  # type: ignore[arg-type]
+            embeddings=[list(map(float, v)) for v in part_vectors],  # type: ignore[arg-type]
             metadatas=[metadata_of(c) for c in part],
         )
 
 
 def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
-    batch = collection._client.get_max_batch_size()
-    for start in range(0, len(ids), batch):
-        collection.delete(ids=list(ids[start : start + batch]))
+    for part in batched(ids, collection._client.get_max_batch_size()):
+        collection.delete(ids=list(part))
+
+
+def update_metadata(collection: chromadb.Collection, chunks: Sequence[Chunk]) -> None:
+    """Rewrite the filter metadata of these chunks' vectors (a new access level, fonds or 档号)."""
+    for part in batched(chunks, 1000):
+        collection.update(ids=[c.id for c in part], metadatas=[metadata_of(c) for c in part])  # type: ignore[misc]
 
 
 def delete_source(collection: chromadb.Collection, source_id: str) -> None:

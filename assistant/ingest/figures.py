@@ -1,7 +1,7 @@
 """The figures a report states, as rows: indicator, value, unit, year, result or target.
 
 Annual reports repeat the same indicators every year, so ingest keeps what each sentence states
-in the `figures` table (assistant/index/db.py), rebuilt with its source and readable only through
+in the `figures` table (assistant/index/figures.py), rebuilt with its source and readable only through
 its chunk's access level. They tell the series answers which years have a figure, and let staff
 list an indicator over the years without reading every report.
 

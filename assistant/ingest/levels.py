@@ -28,7 +28,6 @@ sources ingest skipped as unchanged (`reapply_chosen`).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +35,8 @@ from typing import TYPE_CHECKING
 
 from assistant.access import access_level
 from assistant.errors import ConfigError
-from assistant.index import db, library, vectors
+from assistant.index import catalogue, db, labels, library
+from assistant.index.sqlite import Connection, OperationalError
 from assistant.ingest import scans
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def access_settings(settings: Settings) -> str:
     )
 
 
-def chosen_level(conn: sqlite3.Connection, path: str) -> int | None:
+def chosen_level(conn: Connection, path: str) -> int | None:
     """The level the open status and 密级 chosen for the source at `path` give, or None."""
     chosen = library.choice(conn, path)
     if chosen is None or chosen.open_status is None:
@@ -74,12 +74,12 @@ def chosen_level(conn: sqlite3.Connection, path: str) -> int | None:
     return access_level(chosen.open_status, chosen.classification)
 
 
-def expected_level(conn: sqlite3.Connection, path: str, settings: Settings) -> int:
+def expected_level(conn: Connection, path: str, settings: Settings) -> int:
     """The level a (non-catalogue) source stored under `path` should have now."""
     name = scans.record_name(Path(path))
     chosen = chosen_level(conn, path)
     if name.code:
-        link = scans.find_link(conn, name.code)
+        link = catalogue.link_of(conn, name.code)
         if link:
             return link.access_level if chosen is None else max(link.access_level, chosen)
         return chosen if chosen is not None else access_level(settings.unlinked_scan_open_status, "")
@@ -88,24 +88,16 @@ def expected_level(conn: sqlite3.Connection, path: str, settings: Settings) -> i
     return document if unsure is None else max(document, unsure)
 
 
-def stale_sources(
-    conn: sqlite3.Connection, settings: Settings, paths: Sequence[str] | None = None
-) -> list[StaleSource]:
+def stale_sources(conn: Connection, settings: Settings, paths: Sequence[str] | None = None) -> list[StaleSource]:
     """Complete sources (of `paths`, when given) whose chunks' levels differ from `expected_level`."""
     stale = []
-    rows = conn.execute(
-        "SELECT s.id, s.path, group_concat(DISTINCT c.access_level) FROM sources s "
-        "JOIN chunks c ON c.source_id = s.id WHERE s.kind != 'catalogue' AND s.status = 'complete' "
-        "GROUP BY s.id ORDER BY s.path"
-    ).fetchall()
     wanted = set(paths) if paths is not None else None
-    for source_id, path, levels in rows:
-        if wanted is not None and path not in wanted:
+    for source in labels.document_levels(conn):
+        if wanted is not None and source.path not in wanted:
             continue
-        stored = tuple(sorted(int(level) for level in str(levels).split(",")))
-        expected = expected_level(conn, path, settings)
-        if stored != (expected,):
-            stale.append(StaleSource(source_id, path, stored, expected))
+        expected = expected_level(conn, source.path, settings)
+        if source.levels != (expected,):
+            stale.append(StaleSource(source.source_id, source.path, source.levels, expected))
     return stale
 
 
@@ -115,18 +107,9 @@ def apply_levels(index: Index, stale: list[StaleSource]) -> int:
     Returns how many chunks changed."""
     changed: list[Chunk] = []
     for source in stale:
-        ids = [row[0] for row in index.conn.execute("SELECT id FROM chunks WHERE source_id = ?", (source.source_id,))]
-        chunks = db.chunks_by_id(index.conn, ids).values()
+        chunks = labels.chunks_of_source(index.conn, source.source_id)
         changed.extend(replace(c, access_level=source.expected) for c in chunks if c.access_level != source.expected)
-    if not changed:
-        return 0
-    with index.conn:
-        index.conn.execute("BEGIN")
-        updates = [(c.access_level, c.id) for c in changed]
-        index.conn.executemany("UPDATE chunks SET access_level = ? WHERE id = ?", updates)
-    for start in range(0, len(changed), 1000):
-        batch = changed[start : start + 1000]
-        index.collection.update(ids=[c.id for c in batch], metadatas=[vectors.metadata_of(c) for c in batch])
+    labels.relabel(index, changed)
     return len(changed)
 
 
@@ -147,7 +130,7 @@ def reapply_if_settings_changed(index: Index) -> int:
     try:
         changed = apply_levels(index, stale)
         db.set_meta(index.conn, _META_KEY, current)
-    except sqlite3.OperationalError as exc:  # a read-only index or a full disk
+    except OperationalError as exc:  # a read-only index or a full disk
         if stale:  # answering with the old levels could show readers what the settings now hide
             raise ConfigError(
                 f"访问设置已更改，但无法更新索引 {index.settings.index_dir} 中已导入文档的访问级别（{exc}）；"

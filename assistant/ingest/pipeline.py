@@ -26,7 +26,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.errors import IndexMismatchError, IngestError
-from assistant.index import db, library, vectors
+from assistant.index import db, figures, library, vectors
+from assistant.index.catalogue import link_of
+from assistant.index.sqlite import transaction
 from assistant.index.store import Index
 from assistant.ingest import levels, scans
 from assistant.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue
@@ -284,8 +286,7 @@ def _write_batch(index: Index, batch: list[_Ready]) -> list[FileResult]:
 
 def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileResult:
     parsed, source_id = ready.parsed, ready.source_id
-    with index.conn:  # one transaction: the old version goes, the new one comes as 'pending'
-        index.conn.execute("BEGIN")
+    with transaction(index.conn):  # the old version goes, the new one comes as 'pending'
         db.delete_source(index.conn, source_id)
         db.insert_source(
             index.conn,
@@ -301,7 +302,7 @@ def _store(index: Index, ready: _Ready, embeddings: list[list[float]]) -> FileRe
             rows=parsed.rows,
         )
         db.insert_ocr_pages(index.conn, source_id, [(p.page, p.confidence, p.chars) for p in parsed.ocr])
-        db.insert_figures(index.conn, source_id, [f for chunk in parsed.chunks for f in figures_of(chunk)])
+        figures.insert_figures(index.conn, source_id, [f for chunk in parsed.chunks for f in figures_of(chunk)])
     # Every vector this source ever had goes, whichever version (or interrupted run) wrote it.
     vectors.delete_source(index.collection, source_id)
     vectors.upsert(index.collection, parsed.chunks, embeddings)
@@ -323,7 +324,7 @@ def _parse(index: Index, path: Path, source_id: str, key: str) -> _Parsed:
     # PDFs (textless pages are OCR'd), page images, 档号 folders; any other document is read as
     # it is, and linked to its catalogue row when its name or folder names a 档号.
     scan = scans.load_scan(path, settings) if scans.is_scan_source(path) else scans.load_record(path, settings)
-    link = scans.find_link(index.conn, scan.code) if scan.code else None
+    link = link_of(index.conn, scan.code) if scan.code else None
     unsure = scans.unsure_level(index.conn, scan.name, settings)
     doc, chunks = scans.scan_chunks(scan, link, source_id, path.name, settings, unsure)
     if levels.chosen_level(index.conn, key) is not None:  # a person chose its open status and 密级

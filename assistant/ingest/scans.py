@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -41,9 +40,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.access import access_level
-from assistant.codes import clean_code_text, code_key, codes_in, fonds_key, fonds_of
+from assistant.codes import clean_code_text, code_key, codes_in, fonds_of
 from assistant.errors import IngestError
-from assistant.index import db, vectors
+from assistant.index import labels
+from assistant.index.catalogue import Link, link_of
+from assistant.index.sqlite import Connection
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import document_of, load_document
 from assistant.ingest.ocr import OcrPage, PageRef, ocr_pages, text_chars
@@ -82,17 +83,6 @@ class Scan:
     @property
     def code(self) -> str | None:
         return self.name.code
-
-
-@dataclass(frozen=True)
-class Link:
-    """What a scan takes from its catalogue row."""
-
-    archival_code: str
-    fonds: str | None
-    title: str
-    year: int | None
-    access_level: int
 
 
 # ---- which files make a source, and its 档号 ------------------------------------------------------
@@ -245,23 +235,13 @@ def _ocr_lines(pages: Sequence[OcrPage]) -> list[Line]:
 # ---- chunks, linked to the catalogue -----------------------------------------------------------
 
 
-def find_link(conn: sqlite3.Connection, code: str) -> Link | None:
-    """The catalogue row of a 档号; of several rows with one key, the most restricted wins."""
-    row = conn.execute(
-        "SELECT archival_code, fonds, title, year, access_level FROM catalogue WHERE code_key = ? "
-        "ORDER BY access_level DESC, rowid LIMIT 1",
-        (code_key(code),),
-    ).fetchone()
-    return Link(*row) if row else None
-
-
-def unsure_level(conn: sqlite3.Connection, name: RecordName, settings: Settings) -> int | None:
+def unsure_level(conn: Connection, name: RecordName, settings: Settings) -> int | None:
     """For a name whose 档号 is unclear: the most restricted of its rows' levels and the
     unlinked level (fail closed). None when the name is clear or names no 档号."""
     if name.sure or not name.codes:
         return None
     levels = [access_level(settings.unlinked_scan_open_status, "")]
-    levels.extend(link.access_level for code in name.codes if (link := find_link(conn, code)))
+    levels.extend(link.access_level for code in name.codes if (link := link_of(conn, code)))
     return max(levels)
 
 
@@ -333,37 +313,16 @@ def relink(index: Index, rows: Sequence[CatalogueRow]) -> int:
     """Give the scans of these catalogue rows the rows' fonds, 档号 and access level (in SQLite
     and in Chroma's filter metadata). Returns how many chunks changed."""
     keys = sorted({row.code_key for row in rows if row.code_key})
-    changed: list[Chunk] = []
-    for start in range(0, len(keys), 500):
-        batch = keys[start : start + 500]
-        marks = ", ".join("?" * len(batch))
-        ids = [
-            r[0]
-            for r in index.conn.execute(
-                "SELECT c.id FROM chunks c JOIN sources s ON s.id = c.source_id "
-                f"WHERE c.kind != 'catalogue' AND s.status = 'complete' AND c.code_key IN ({marks})",
-                batch,
-            )
-        ]
-        changed.extend(_relinked(index.conn, ids))
-    if changed:
-        with index.conn:
-            index.conn.execute("BEGIN")
-            index.conn.executemany(
-                "UPDATE chunks SET fonds = ?, fonds_key = ?, archival_code = ?, access_level = ? WHERE id = ?",
-                [
-                    (c.fonds, fonds_key(c.fonds) if c.fonds else None, c.archival_code, c.access_level, c.id)
-                    for c in changed
-                ],
-            )
-        index.collection.update(ids=[c.id for c in changed], metadatas=[vectors.metadata_of(c) for c in changed])
+    changed = _relinked(index.conn, labels.record_chunks(index.conn, keys))
+    labels.relabel(index, changed)
     return len(changed)
 
 
-def _relinked(conn: sqlite3.Connection, ids: Sequence[str]) -> list[Chunk]:
+def _relinked(conn: Connection, chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Those chunks whose catalogue row gives them other labels, with those labels."""
     out = []
-    for chunk in db.chunks_by_id(conn, ids).values():
-        link = find_link(conn, chunk.code_key or "")
+    for chunk in chunks:
+        link = link_of(conn, chunk.code_key or "")
         if link is None:
             continue
         fonds = link.fonds or chunk.fonds
