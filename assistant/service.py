@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant import audit, catalogue_search
 from assistant.access import CLASSIFIED, clearance
-from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
+from assistant.answer.catalogue import answer_count, answer_list, answer_lookup, scope_of
 from assistant.answer.draft import best_section, draft_section, section_hint
 from assistant.answer.extractive import Finding, find, further_reading, render, term_weights
 from assistant.answer.followup import Resolution, resolve
@@ -33,7 +33,7 @@ from assistant.answer.series import (
     read_span,
     render_span,
 )
-from assistant.catalogue_search import CatalogueQuery, parse_question
+from assistant.catalogue_search import CatalogueQuery, Entry, Listing, parse_question
 from assistant.codes import code_key, codes_in
 from assistant.errors import AssistantError, LLMError, QuestionError
 from assistant.index import db, library, vectors
@@ -177,9 +177,12 @@ class Assistant:
         mode: Mode = "ask",
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
+        audit_mode: str | None = None,
     ) -> Answer:
         """The whole answer at once (see `ask_stream` for the arguments)."""
-        events = self.ask_stream(question, principal, filters, k, mode=mode, history=history, figures=figures)
+        events = self.ask_stream(
+            question, principal, filters, k, mode=mode, history=history, figures=figures, audit_mode=audit_mode
+        )
         return [event for event in events if isinstance(event, Answer)][-1]
 
     def ask_stream(
@@ -192,6 +195,7 @@ class Assistant:
         mode: Mode = "ask",
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
+        audit_mode: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Text pieces while a model writes a draft or an explanation, then the final `Answer`
         (always last, always once). In ask mode only the checked `Answer` comes.
@@ -199,7 +203,8 @@ class Assistant:
         `mode` is ask (grounded answer), draft (a report section from earlier years' same
         section, with `figures` the user supplies) or onboard (explanations from the guides).
         `history` holds earlier (question, answer) turns; with a model, a follow-up is rewritten
-        into a standalone question before retrieval.
+        into a standalone question before retrieval. `audit_mode` is what the audit log records
+        as the mode (default `mode`; the MCP tools record theirs as `mcp`).
         """
         started = time.perf_counter()
         asked = question  # as typed: the audit log records it so
@@ -234,7 +239,9 @@ class Assistant:
                             yield event
                 finally:
                     if answer is None:  # stopped while the model wrote: what reached the screen is audited too
-                        audit.record_interrupted(self.index.conn, principal, mode, question, [h.chunk for h in hits])
+                        audit.record_interrupted(
+                            self.index.conn, principal, audit_mode or mode, question, [h.chunk for h in hits]
+                        )
             else:
                 answer = extractive
             if answer is not None and answer is not extractive:  # generated: retrieval time is the extractive answer's
@@ -251,8 +258,37 @@ class Assistant:
         answer.timings_ms.setdefault("answer", total - answer.timings_ms["retrieve"])
         # Counts only: the question and what was found may be above a log reader's clearance.
         log.debug("ask role=%s mode=%s status=%s", principal.role, mode, answer.status)
-        audit.record(self.index.conn, principal, mode, answer)
+        audit.record(self.index.conn, principal, audit_mode or mode, answer)
         yield answer
+
+    # ---- the exact legs on their own (for programs: assistant/ui/mcp_tools.py) ---------------
+
+    def look_up(self, text: str, principal: Principal, *, audit_mode: str = "ask") -> tuple[Answer, list[Entry]]:
+        """The catalogue rows of the 档号s written in `text`, within the principal's clearance
+        (a record above it is answered as if it did not exist); never a passage search. Audited."""
+        text = self._checked(text)
+        codes = codes_in(text)
+        if not codes:
+            raise QuestionError("没有认出档号：请写出完整档号，例如 38-1-0045 或 J001-WS·2020-Y-0012。")
+        answer, entries = self._answer_codes(text, codes, clearance(principal))
+        audit.record(self.index.conn, principal, audit_mode, answer)
+        return answer, entries
+
+    def catalogue(
+        self, query: CatalogueQuery, principal: Principal, *, page: int = 1, audit_mode: str = "ask"
+    ) -> tuple[Answer, Listing]:
+        """A count (`query.intent == "count"`) or one page of a list of catalogue entries, within
+        the principal's clearance; nothing found is a count of 0 or `no_evidence`. Audited, with
+        the query in words as the question."""
+        if page < 1:
+            raise QuestionError("页码从 1 开始。")
+        word = "统计" if query.intent == "count" else "列出"
+        asked = f"{word}{scope_of(query)}" + (f"（第 {page} 页）" if page > 1 else "")
+        answer, listing = self._catalogue_answer(asked, query, clearance(principal), page)
+        if listing.total == 0 and query.intent != "count":
+            answer = Answer(asked, NO_EVIDENCE_ANSWER, "no_evidence", timings_ms=answer.timings_ms)
+        audit.record(self.index.conn, principal, audit_mode, answer)
+        return answer, listing
 
     def _checked(self, question: str) -> str:
         """The question stripped; too long a question is refused with a message, never searched."""
@@ -282,7 +318,7 @@ class Assistant:
             return None
         max_level = clearance(principal)
         if asked := codes_in(question):
-            return self._answer_codes(question, asked, max_level)
+            return self._answer_codes(question, asked, max_level)[0]
         if query := parse_question(question):
             return self._answer_catalogue(question, query, filters, max_level, page)
         return None
@@ -327,28 +363,35 @@ class Assistant:
         year = max(years_in(question), default=self.settings.current_year())
         return [Hit(c, 1.0) for c in chunks], draft_section(question, section, chunks, year, figures)
 
-    def _answer_codes(self, question: str, asked: list[str], max_level: int) -> Answer:
+    def _answer_codes(self, question: str, asked: list[str], max_level: int) -> tuple[Answer, list[Entry]]:
+        """The answer and the entries it shows (ids come from the access-filtered lookup)."""
         started = time.perf_counter()
         ids = db.code_lookup(self.index.conn, [code_key(c) for c in asked], max_level)
         entries = catalogue_search.entries_by_chunk(self.index.conn, ids)
-        answer = answer_lookup(question, entries, db.chunks_by_id(self.index.conn, ids))
+        chunks = db.chunks_by_id(self.index.conn, ids)
+        answer = answer_lookup(question, entries, chunks)
         answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
-        return answer
+        return answer, [e for e in entries if e.chunk_id in chunks]
 
     def _answer_catalogue(
         self, question: str, query: CatalogueQuery, filters: Filters, max_level: int, page: int = 1
     ) -> Answer | None:
         """Counts and lists from the catalogue table; None lets passage retrieval try instead."""
-        started = time.perf_counter()
         if filters.fonds and not query.fonds:
             query = replace(query, fonds=filters.fonds)
         # The asker's year filter bounds what the question's own years may ask for.
         low = _tightest(max, filters.year_from, query.year_from)
         high = _tightest(min, filters.year_to, query.year_to)
         query = replace(query, year_from=low, year_to=high)
+        answer, listing = self._catalogue_answer(question, query, max_level, page)
+        return answer if listing.total else None
+
+    def _catalogue_answer(
+        self, question: str, query: CatalogueQuery, max_level: int, page: int
+    ) -> tuple[Answer, Listing]:
+        """The count or list answer from one page of the access-filtered listing, and the listing."""
+        started = time.perf_counter()
         listing = catalogue_search.list_entries(self.index.conn, query, max_level, offset=(page - 1) * _PAGE)
-        if listing.total == 0:
-            return None
         chunks = db.chunks_by_id(self.index.conn, [e.chunk_id for e in listing.entries])
         retrieved = time.perf_counter()
         if query.intent == "count":
@@ -359,7 +402,7 @@ class Assistant:
             "retrieve": (retrieved - started) * 1000,
             "answer": (time.perf_counter() - retrieved) * 1000,
         }
-        return answer
+        return answer, listing
 
     def _answer_passages(
         self, question: str, principal: Principal, filters: Filters, k: int, use_years: bool = True
