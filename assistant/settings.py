@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     login_failures_per_name: int = Field(5, ge=1, description="同一用户名在时间窗内允许的登录失败次数")
     login_window_minutes: float = Field(10.0, gt=0, description="统计登录失败的时间窗（分钟）")
     session_files_minutes: float = Field(30.0, gt=0, description="导出文件和页面图像保留的分钟数（仅本次登录可取）")
+    # Off by default: when on, programs reach the exact tools at /gradio_api/mcp/ with a user's
+    # access token (`archive-assistant users token`, assistant/ui/mcp_tools.py); nothing else is exposed.
+    mcp_enabled: bool = Field(
+        False, description="开启 MCP 服务：其他程序凭用户令牌调用档号查询、目录统计与列表、带引用的检索"
+    )
 
     # OCR of scanned pages (assistant/ingest/ocr.py, docs/benchmarks/ocr.md). The detector sees
     # the page shrunk to ocr_det_side pixels on its long side (each line is still read from the

@@ -12,6 +12,16 @@ which names exist.
 
 Failed logins are throttled by `LoginThrottle`, per client address and per name.
 
+Programs (MCP clients, `assistant/ui/mcp_tools.py`) cannot fill in the login form; they send a
+personal access token instead. Each user has at most one: `create_token` makes a new one (the old
+one stops working), returns it once and keeps only its SHA-256 and the time it was made;
+`revoke_token` removes it. A token is 32 random bytes, so a fast hash is enough: there is nothing
+to guess that a slow one would protect. `user_of_token` maps a token to its user, and to nobody
+when the token is unknown or revoked or the account is locked or removed.
+
+    token = store.create_token("王芳")   # shown to the administrator once
+    store.user_of_token(token)           # User("王芳", Role.STAFF)
+
 An administrator can change a role, reset a password and lock an account (the admin page of the
 web UI); a locked account cannot log in, and an open session of it fails on its next event. The
 last unlocked admin can be neither demoted nor locked.
@@ -45,6 +55,7 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DUMMY_SALT = bytes(16)
 _MAX_TRUSTED = 20  # addresses remembered per name
 _PRUNE_AT = 10_000  # names and addresses counted before the aged-out ones are forgotten
+TOKEN_PREFIX = "aat_"  # says what the secret is when it turns up in a config file or a log
 
 
 class UserError(AssistantError):
@@ -64,6 +75,10 @@ def users_path(settings: Settings) -> Path:
 
 def open_users(settings: Settings) -> UserStore:
     return UserStore(users_path(settings))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _hash(password: str, salt: bytes, params: dict[str, int]) -> bytes:
@@ -285,6 +300,48 @@ class UserStore:
         except (KeyError, TypeError, ValueError):
             return False
         return hmac.compare_digest(_hash(password, salt, params), stored)
+
+    def create_token(self, name: str) -> str:
+        """A new access token for programs acting as `name` (it replaces the user's old one);
+        returned once, only its hash is kept."""
+        users = self._load()
+        if name not in users:
+            raise UserError(f"没有用户 {name}")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        users[name]["token"] = {"sha256": _token_hash(token), "created": created}
+        self._save(users)
+        return token
+
+    def revoke_token(self, name: str) -> bool:
+        """Remove the user's access token; False when there was none."""
+        users = self._load()
+        if name not in users:
+            raise UserError(f"没有用户 {name}")
+        had = users[name].pop("token", None) is not None
+        if had:
+            self._save(users)
+        return had
+
+    def token_created(self, name: str) -> str | None:
+        """When the user's access token was made (UTC, ISO), or None when there is none."""
+        token = (self._load().get(name) or {}).get("token")
+        return str(token.get("created")) if isinstance(token, dict) else None
+
+    def user_of_token(self, token: str) -> User | None:
+        """The unlocked user this access token belongs to, or None (unknown, revoked, locked)."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        wanted = _token_hash(token)
+        found = None
+        for name, record in self._load().items():
+            stored = record.get("token")
+            digest = str(stored.get("sha256", "")) if isinstance(stored, dict) else ""
+            # Every record is compared, in constant time: timing tells nothing about which matched.
+            if hmac.compare_digest(digest.encode(), wanted.encode()) and found is None:
+                found = name
+        role = self.role_of(found)
+        return User(found, role) if found is not None and role is not None else None
 
     def role_of(self, name: str | None) -> Role | None:
         """The role of an account that may work now: None for an unknown or locked one."""

@@ -1,4 +1,5 @@
-"""`archive-assistant users add|list|remove`: the accounts of the web UI.
+"""`archive-assistant users add|list|remove|token`: the accounts of the web UI, and the access
+tokens of programs that act for them (the MCP tools, `assistant/ui/mcp_tools.py`).
 
 Registered in cli.py with `app.add_typer(users_app, name="users")`; the index directory comes
 from the main callback (`ctx.obj["index_dir"]`), because users belong to one index.
@@ -78,3 +79,29 @@ def remove_command(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
     except AssistantError as exc:
         _fail(exc)
     typer.echo(f"已删除用户 {name}")
+
+
+@users_app.command("token")
+def token_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="用户名", parser=utf8_text)],
+    revoke: Annotated[bool, typer.Option("--revoke", help="撤销该用户的令牌")] = False,
+) -> None:
+    """为用户生成供其他程序（MCP）使用的访问令牌（旧令牌随即失效），或用 --revoke 撤销。"""
+    store = _store(ctx)
+    try:
+        if revoke:
+            had = store.revoke_token(name)
+            typer.echo(f"已撤销用户 {name} 的访问令牌" if had else f"用户 {name} 没有访问令牌，无需撤销")
+            return
+        replaced = store.token_created(name)
+        token = store.create_token(name)
+        user = next(u for u in store.list() if u.name == name)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(f"用户 {name}（{ROLE_NAMES[user.role]}）的访问令牌（只显示这一次，请妥善保存）：")
+    typer.echo(token)
+    if replaced:
+        typer.echo(f"（{replaced} 生成的旧令牌已失效）")
+    if user.locked:
+        typer.echo("注意：该账号已锁定，解锁之前令牌不能使用。")

@@ -162,6 +162,76 @@ def test_users_cli_errors_are_one_sentence(cli: typer.Typer, tmp_path: Path) -> 
     assert UserStore(index / "users.json").verify("y", "pass-word-2")
 
 
+def test_access_tokens_are_stored_as_hashes_and_map_to_unlocked_users(store: UserStore) -> None:
+    store.add_user("admin", "admin-pass", Role.ADMIN)
+    store.add_user("reader1", "reader-pass", Role.READER)
+    assert store.token_created("reader1") is None
+
+    token = store.create_token("reader1")
+    assert token.startswith("aat_") and len(token) > 40
+    text = store.path.read_text(encoding="utf-8")
+    assert token not in text and token[4:] not in text
+    record = json.loads(text)["users"]["reader1"]["token"]
+    assert set(record) == {"sha256", "created"}
+    assert store.token_created("reader1") == record["created"]
+    assert store.user_of_token(token) == User("reader1", Role.READER)
+    assert store.user_of_token(token + "x") is None
+    assert store.user_of_token("reader-pass") is None
+    assert store.user_of_token("") is None
+
+    store.set_role("reader1", Role.STAFF)
+    assert store.user_of_token(token) == User("reader1", Role.STAFF)
+    store.set_locked("reader1", True)
+    assert store.user_of_token(token) is None
+    store.set_locked("reader1", False)
+
+    again = store.create_token("reader1")
+    assert again != token
+    assert store.user_of_token(token) is None
+    assert store.user_of_token(again) == User("reader1", Role.STAFF)
+    assert store.revoke_token("reader1")
+    assert not store.revoke_token("reader1")
+    assert store.user_of_token(again) is None
+    with pytest.raises(UserError, match="没有用户 ghost"):
+        store.create_token("ghost")
+
+
+def test_users_cli_token_create_and_revoke(tmp_path: Path) -> None:
+    from assistant.cli import app
+
+    runner = CliRunner()
+    index = tmp_path / "idx"
+    store = UserStore(index / "users.json")
+    store.add_user("reader1", "reader-pass", Role.READER)
+
+    result = runner.invoke(app, ["--index-dir", str(index), "users", "token", "reader1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "用户 reader1（读者）的访问令牌（只显示这一次，请妥善保存）："
+    token = lines[1]
+    assert store.user_of_token(token) == User("reader1", Role.READER)
+    assert token not in store.path.read_text(encoding="utf-8")
+
+    first_made = store.token_created("reader1")
+    result = runner.invoke(app, ["--index-dir", str(index), "users", "token", "reader1"])
+    assert result.exit_code == 0, result.output
+    assert f"（{first_made} 生成的旧令牌已失效）" in result.output
+    new = result.output.splitlines()[1]
+    assert store.user_of_token(token) is None and store.user_of_token(new) is not None
+
+    result = runner.invoke(app, ["--index-dir", str(index), "users", "token", "reader1", "--revoke"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "已撤销用户 reader1 的访问令牌"
+    assert store.user_of_token(new) is None
+    result = runner.invoke(app, ["--index-dir", str(index), "users", "token", "reader1", "--revoke"])
+    assert result.output.strip() == "用户 reader1 没有访问令牌，无需撤销"
+
+    result = runner.invoke(app, ["--index-dir", str(index), "users", "token", "ghost"])
+    assert result.exit_code == 1
+    assert "错误：没有用户 ghost" in result.output
+    assert "Traceback" not in result.output
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0

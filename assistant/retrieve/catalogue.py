@@ -67,6 +67,26 @@ def parse_question(question: str) -> CatalogueQuery | None:
     return CatalogueQuery(intent, fonds, year_from, year_to, keywords, retention.group(1) if retention else None)
 
 
+def query_of(
+    intent: Intent,
+    *,
+    fonds: str = "",
+    year_from: int | None = None,
+    year_to: int | None = None,
+    title_words: str = "",
+) -> CatalogueQuery:
+    """A query given field by field (the MCP tools) rather than asked in words: the title words
+    are segmented as a question's are; one year bound alone means that one year.
+
+    >>> query_of("count", fonds="38", year_from=1975, title_words="知青招工")
+    CatalogueQuery(intent='count', fonds='38', year_from=1975, year_to=1975, keywords=('知青', '招工'), retention=None)
+    """
+    low = year_from if year_from is not None else year_to
+    high = year_to if year_to is not None else year_from
+    words = [w for w in terms(title_words) if not w.isdigit()]
+    return CatalogueQuery(intent, fonds.strip() or None, low, high, _longest(words))
+
+
 def entries_of_codes(conn: Connection, keys: list[str], max_level: int) -> tuple[list[Entry], dict[str, Chunk]]:
     """The catalogue entries of these 档号 keys within the clearance, and their chunks."""
     ids = catalogue.chunk_ids_by_code(conn, keys, max_level)
@@ -108,7 +128,10 @@ def _keywords(text: str, fonds: str | None) -> tuple[str, ...]:
     if fonds:
         text = text.replace(fonds, " ")
     text = _COUNT.sub(" ", _LIST.sub(" ", text))
-    words = [w for w in terms(text) if w not in _FRAME_WORDS and not w.isdigit()]
-    # Keep the longest words: jieba's search mode also yields their parts.
+    return _longest([w for w in terms(text) if w not in _FRAME_WORDS and not w.isdigit()])
+
+
+def _longest(words: list[str]) -> tuple[str, ...]:
+    """The longest words: jieba's search mode also yields their parts."""
     kept = [w for w in words if not any(w != o and w in o for o in words)]
     return tuple(dict.fromkeys(kept))

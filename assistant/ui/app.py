@@ -19,19 +19,25 @@ can choose a role. Errors reach the user as one sentence (`gr.Error`), never a t
 images go only to the login session they were made for, only staff may upload, and every
 response carries security headers. `WebApp` holds what the events and the guard share.
 
+With `settings.mcp_enabled`, the exact tools of `mcp_tools` are added and Gradio's MCP server
+serves them (and only them) at `/gradio_api/mcp/`, each call authenticated by a user's access
+token; off (the default), neither the tools nor the route exist.
+
 No custom JavaScript (the page's policy allows none): the layout for 1366×768 is CSS (`CSS`),
 and clickable citations are Gradio's message options under the newest answer.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 import gradio as gr
 
+from assistant.errors import ConfigError
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.ui import admin_page, chat_page, library_page
+from assistant.ui import admin_page, chat_page, library_page, mcp_tools
 from assistant.ui import handlers as h
 from assistant.ui.files import SessionFiles, Uploads
 from assistant.ui.guard import Sessions, guard, login_check
@@ -41,6 +47,7 @@ from assistant.users import LoginThrottle, UserStore
 CONCURRENCY = 8  # simultaneous events; a small office rarely has more people asking at once
 SESSION_CAPACITY = 500
 AUTH_MESSAGE = "档案助手：请使用档案馆分配的用户名和密码登录。"
+MCP_PATH = "/gradio_api/mcp/"  # Gradio's streamable HTTP transport (its SSE one is at …/mcp/sse)
 # Fits 1366×768 with the question box in view: the chat takes the height the header, the tabs
 # and the question box leave (its own `height`), and the side columns wrap under it on a narrow
 # window (their `min_width`).
@@ -117,6 +124,8 @@ def build_app(assistant: Assistant, users: UserStore) -> WebApp:
                 return (h.welcome(me), h.status_line(assistant, me), *filled)
 
         demo.load(on_load, outputs=[who, status, *(o for page in pages for o in page.outputs)], **PRIVATE)
+        if settings.mcp_enabled:
+            mcp_tools.register(assistant, users)
     return WebApp(demo, users, settings, sessions, files, uploads)
 
 
@@ -124,6 +133,11 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
     """Queue and launch behind the login and the guard on settings.host:port; the index is never
     served as a file. Blocks until the server stops unless `prevent_thread_lock`."""
     settings, users = web.settings, web.users
+    if settings.mcp_enabled and importlib.util.find_spec("mcp") is None:
+        raise ConfigError(
+            "已开启 MCP 服务（mcp_enabled），但没有安装 mcp：请运行 pip install 'archive-assistant[mcp]'，"
+            "或关闭 ARCHIVE_ASSISTANT_MCP_ENABLED。"
+        )
     throttle = LoginThrottle(
         per_address=settings.login_failures_per_address,
         per_name=settings.login_failures_per_name,
@@ -143,14 +157,19 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
         show_error=False,
         quiet=True,
         ssr_mode=False,
-        mcp_server=False,
+        mcp_server=settings.mcp_enabled,
         run_history=False,
         footer_links=["settings"],
         blocked_paths=[str(settings.index_dir.resolve())],
         max_file_size="200mb",
         # Each page load keeps a session (~80 KB measured); a small office never needs 10,000.
         state_session_capacity=SESSION_CAPACITY,
-        prevent_thread_lock=prevent_thread_lock,
+        prevent_thread_lock=True,  # blocked below, once the MCP server is known to run
         app_kwargs={"middleware": [middleware]},
         css=CSS,
     )
+    if settings.mcp_enabled and not web.demo.mcp_server:  # Gradio keeps its reason quiet (quiet=True)
+        web.demo.close()
+        raise ConfigError(f"MCP 服务未能启动：{web.demo.mcp_error or '原因不明'}。")
+    if not prevent_thread_lock:
+        web.demo.block_thread()
