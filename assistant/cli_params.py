@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import typing
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
@@ -25,14 +26,17 @@ class ChineseUsage(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            result = super().main(
+                args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra
+            )
         except typer.TyperException as exc:  # typer's copy of click's ClickException and its kin
             if _kind(exc) == "NoArgsIsHelpError":  # a bare command: the help is the answer
                 ctx = getattr(exc, "ctx", None)

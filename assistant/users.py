@@ -44,6 +44,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from assistant.errors import AssistantError
 from assistant.models import Role
@@ -60,6 +61,20 @@ TOKEN_PREFIX = "aat_"  # says what the secret is when it turns up in a config fi
 
 class UserError(AssistantError):
     """A user cannot be added, found or removed as asked."""
+
+
+class UserRecord(TypedDict, total=False):
+    """One account as stored in the file. Read back from JSON, so the values are only as sound as
+    the file: `verify` and `role_of` treat a missing or malformed field as a failed check."""
+
+    role: str
+    salt: str  # hex
+    hash: str  # hex scrypt digest
+    scrypt: dict[str, int]  # n, r, p
+    locked: bool
+
+
+Users = dict[str, UserRecord]
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,7 @@ class UserStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _load(self) -> dict[str, dict[str, object]]:
+    def _load(self) -> Users:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -196,7 +211,7 @@ class UserStore:
             raise UserError(f"用户文件 {self.path} 格式不对（缺少 users 表）")
         return users
 
-    def _save(self, users: dict[str, dict[str, object]]) -> None:
+    def _save(self, users: Users) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"version": 1, "users": users}, ensure_ascii=False, indent=2)
         fd, tmp = tempfile.mkstemp(prefix=".users-", suffix=".json", dir=self.path.parent)
@@ -255,7 +270,9 @@ class UserStore:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise UserError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
         salt = secrets.token_bytes(16)
-        users[name].update(salt=salt.hex(), hash=_hash(password, salt, _SCRYPT).hex(), scrypt=dict(_SCRYPT))
+        record = users[name]
+        record["salt"], record["hash"] = salt.hex(), _hash(password, salt, _SCRYPT).hex()
+        record["scrypt"] = dict(_SCRYPT)
         self._save(users)
         return password
 
@@ -270,7 +287,7 @@ class UserStore:
         self._save(users)
 
     @staticmethod
-    def _last_admin(users: dict[str, dict[str, object]], name: str) -> bool:
+    def _last_admin(users: Users, name: str) -> bool:
         """Whether `name` is the only unlocked admin (who must stay one, or nobody can manage users)."""
         admins = [n for n, r in users.items() if r.get("role") == Role.ADMIN.value and not r.get("locked")]
         return admins == [name]
@@ -296,7 +313,7 @@ class UserStore:
         try:
             salt = bytes.fromhex(str(record["salt"]))
             stored = bytes.fromhex(str(record["hash"]))
-            params = {key: int(record.get("scrypt", _SCRYPT)[key]) for key in ("n", "r", "p")}  # type: ignore[index]
+            params = {key: int(record.get("scrypt", _SCRYPT)[key]) for key in ("n", "r", "p")}
         except (KeyError, TypeError, ValueError):
             return False
         return hmac.compare_digest(_hash(password, salt, params), stored)

@@ -340,7 +340,7 @@ def _cell_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     if hasattr(cell, "strftime"):
-        return cell.strftime("%Y%m%d")  # type: ignore[union-attr]
+        return cell.strftime("%Y%m%d")
     return str(cell).strip()
 
 

@@ -33,7 +33,7 @@ import os
 import re
 import statistics
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
@@ -177,7 +177,7 @@ def render(ref: PageRef, dpi: int) -> Image.Image:
         return next(images)[1]
 
 
-def _pdf_images(path: Path, refs: Sequence[PageRef], dpi: int) -> Iterator[tuple[PageRef, Image.Image]]:
+def _pdf_images(path: Path, refs: Sequence[PageRef], dpi: int) -> Generator[tuple[PageRef, Image.Image], None, None]:
     import pypdfium2 as pdfium
 
     try:
@@ -196,7 +196,7 @@ def _pdf_images(path: Path, refs: Sequence[PageRef], dpi: int) -> Iterator[tuple
         pdf.close()
 
 
-def _frame_images(path: Path, refs: Sequence[PageRef]) -> Iterator[tuple[PageRef, Image.Image]]:
+def _frame_images(path: Path, refs: Sequence[PageRef]) -> Generator[tuple[PageRef, Image.Image], None, None]:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:

@@ -267,13 +267,12 @@ def scan_chunks(
         doc = replace(doc, title=f"{link.archival_code} {link.title}".strip(), year=link.year or doc.year)
     access = link.access_level if link else access_level(settings.unlinked_scan_open_status, "")
     chunks = chunk_document(doc, source_id, source_name, access, settings.chunk_size, settings.chunk_min)
-    fields = {
-        "fonds": (link.fonds if link else None) or fonds_of(scan.code),
-        "archival_code": link.archival_code if link else scan.code,
-        "code_key": code_key(scan.code),
-        "access_level": access,
-    }
-    return doc, [replace(chunk, **fields) for chunk in chunks]
+    fonds = (link.fonds if link else None) or fonds_of(scan.code)
+    archival_code, key = (link.archival_code if link else scan.code), code_key(scan.code)
+    linked = [
+        replace(chunk, fonds=fonds, archival_code=archival_code, code_key=key, access_level=access) for chunk in chunks
+    ]
+    return doc, linked
 
 
 def scan_notes(scan: Scan, link: Link | None, settings: Settings) -> tuple[list[str], list[str]]:

@@ -65,8 +65,8 @@ def build(ctx: Context, tab: gr.Tab) -> Page:
                 admin.audit_rows(me, assistant, None, None, None, None),
             )
 
-    def account(act: Account):  # type: ignore[no-untyped-def]
-        def run(name_: str, role_: str, request: gr.Request):  # type: ignore[no-untyped-def]
+    def account(act: Account):
+        def run(name_: str, role_: str, request: gr.Request):
             with friendly():
                 me = ctx.principal(request)
                 return act(me, name_, role_), admin.user_rows(me, users)

@@ -30,7 +30,9 @@ and clickable citations are Gradio's message options under the newest answer.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import gradio as gr
 
@@ -150,7 +152,9 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
     web.demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=login_check(users),
+        # Gradio awaits a coroutine function here (routes.py checks iscoroutinefunction), though
+        # its hint names only a plain `bool` callable.
+        auth=cast(Callable[[str, str], bool], login_check(users)),
         auth_message=AUTH_MESSAGE,
         share=False,
         inbrowser=False,

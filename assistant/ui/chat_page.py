@@ -147,7 +147,7 @@ def build(ctx: Context) -> Page:
     chatbot.example_select(on_example, None, [question], **PRIVATE).then(on_ask, ask_inputs, ask_outputs, **PRIVATE)
     mode.change(lambda label: gr.update(visible=h.mode_value(label) == "draft"), [mode], [figures], **PRIVATE)
     filters = [fonds, year_from, year_to, kinds]
-    gr.on([f.change for f in filters], h.filter_badge, filters, [badge], **PRIVATE)
+    gr.on([fonds.change, year_from.change, year_to.change, kinds.change], h.filter_badge, filters, [badge], **PRIVATE)
 
     # ---- conversations --------------------------------------------------------------------------
 

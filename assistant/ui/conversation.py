@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from assistant.access import clearance
 from assistant.errors import AssistantError, StorageError
@@ -43,7 +44,7 @@ class ConversationError(AssistantError):
     """A conversation action that cannot be done, as one sentence for the user."""
 
 
-Message = dict[str, object]
+Message = dict[str, Any]  # one chatbot message: role, content, and options on the newest answer
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def examples(assistant: Assistant, principal: Principal) -> list[dict[str, str]]
     found: list[str] = []
     for year in library.report_years(conn, level, limit=2):
         found += [q.format(year=year) for term, q in REPORT_QUESTIONS if library.has_term(conn, term, year, level)][:2]
-    for fonds, year, _ in library.fonds_years(conn, level):
-        found.append(f"全宗{fonds} {year}年有多少卷？" if year else f"全宗{fonds}有哪些档案？")
+    for fonds, fonds_year, _ in library.fonds_years(conn, level):  # a year may be unknown here
+        found.append(f"全宗{fonds} {fonds_year}年有多少卷？" if fonds_year else f"全宗{fonds}有哪些档案？")
     found += [q for term, q in GUIDE_QUESTIONS if library.has_term(conn, term, None, level)][:1]
     return [{"text": text} for text in list(dict.fromkeys(found))[:EXAMPLES]]

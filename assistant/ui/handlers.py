@@ -20,7 +20,6 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from assistant import audit
 from assistant.access import clearance
@@ -32,7 +31,7 @@ from assistant.models import AccessChoice, Answer, FileResult, Filters, IngestRe
 from assistant.prompts import Mode
 from assistant.service import Assistant
 from assistant.ui import conversation, sources
-from assistant.ui.conversation import Chat
+from assistant.ui.conversation import Chat, Message
 from assistant.ui.export import export_answer
 from assistant.ui.files import Link, SessionFiles, Uploads
 from assistant.ui.markup import markdown_text
@@ -56,7 +55,6 @@ NOT_THIS_SESSION = "不是本次登录上传的文件，已拒绝"
 DEFAULT_UPLOAD_STATUS = "未审核"
 YEARS = (1, 9999)  # what a 年度 filter may say
 
-Message = dict[str, Any]
 Progress = Callable[[int, int, str], None]
 
 
