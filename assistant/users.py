@@ -72,6 +72,7 @@ class UserRecord(TypedDict, total=False):
     hash: str  # hex scrypt digest
     scrypt: dict[str, int]  # n, r, p
     locked: bool
+    token: dict[str, str]  # sha256 of the access token for programs (MCP), created (UTC)
 
 
 Users = dict[str, UserRecord]

@@ -79,7 +79,8 @@ class Choice:
 def sources(conn: sqlite3.Connection, max_level: int, text: str = "", kind: str = "") -> list[SourceEntry]:
     """The sources a principal of `max_level` may see, newest first; `text` narrows to names and
     titles containing it, `kind` to one kind."""
-    clauses, params = ["c.access_level <= ?"], [max_level]
+    clauses: list[str] = ["c.access_level <= ?"]
+    params: list[int | str] = [max_level]
     if text.strip():
         clauses.append("(instr(s.name, ?) > 0 OR instr(coalesce(s.title, ''), ?) > 0)")
         params += [text.strip(), text.strip()]

@@ -89,7 +89,7 @@ def delete(collection: chromadb.Collection, ids: Sequence[str]) -> None:
 def update_metadata(collection: chromadb.Collection, chunks: Sequence[Chunk]) -> None:
     """Rewrite the filter metadata of these chunks' vectors (a new access level, fonds or 档号)."""
     for part in batched(chunks, 1000):
-        collection.update(ids=[c.id for c in part], metadatas=[metadata_of(c) for c in part])  # type: ignore[misc]
+        collection.update(ids=[c.id for c in part], metadatas=[metadata_of(c) for c in part])
 
 
 def delete_source(collection: chromadb.Collection, source_id: str) -> None:
