@@ -76,6 +76,13 @@ def test_catalogue_counts_keep_the_askers_year_filter(sample_assistant: Assistan
     assert f"共有 {truth} 卷" in json.loads(result.output.strip().splitlines()[-1])["answer"]
 
 
+def test_catalogue_counts_keep_the_askers_fonds_filter(sample_assistant: Assistant) -> None:
+    assert "共有" in sample_assistant.ask("全宗39有多少卷", STAFF).answer
+    answer = sample_assistant.ask("全宗39有多少卷", STAFF, Filters(fonds="38"))
+    assert answer.status == "no_evidence", answer.answer
+    assert "全宗39" not in answer.direct_answer
+
+
 def test_catalogue_answers_stay_out_when_the_kind_filter_leaves_catalogues_out(sample_assistant: Assistant) -> None:
     answer = sample_assistant.ask("全宗39有多少卷", READER, Filters(kinds=("report",)))
     assert "共有" not in answer.answer

@@ -98,7 +98,10 @@ def listing_of(
 ) -> tuple[CatalogueQuery, Listing, dict[str, Chunk]]:
     """The page of entries a count or list question asks for, within the asker's filters (a
     fonds filter applies when the question names none; a year filter bounds the question's
-    years), with the query as narrowed and the entries' chunks."""
+    years), with the query as narrowed and the entries' chunks. A question naming another fonds
+    than the filter finds nothing: the filter is the asker's choice too."""
+    if filters.fonds and query.fonds and filters.fonds != query.fonds:
+        return query, Listing(), {}
     if filters.fonds and not query.fonds:
         query = replace(query, fonds=filters.fonds)
     low = _tightest(max, filters.year_from, query.year_from)
