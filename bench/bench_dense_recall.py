@@ -40,9 +40,9 @@ from assistant.index import db, vectors  # noqa: E402
 from assistant.index.embeddings import Embedder, load_embedder  # noqa: E402
 from assistant.index.store import open_index  # noqa: E402
 from assistant.models import Filters, Principal, Role  # noqa: E402
-from assistant.retrieve import years_in  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.text.years import years_in  # noqa: E402
 
 K = 5
 KINDS = ("figure", "guide", "catalogue")

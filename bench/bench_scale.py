@@ -220,7 +220,8 @@ def stage_times(assistant: Any, question: str, principal: Any, dense_leg: bool =
     """The stages of `Assistant._answer_passages` called one by one, as `retrieve` calls them, in ms
     (without the dense leg for an index whose SQLite side has grown past its vectors)."""
     from assistant.access import clearance
-    from assistant.answer.extractive import best_quotes, term_weights
+    from assistant.answer.extractive import find, term_weights
+    from assistant.answer.question import analyse
     from assistant.index import db, vectors
     from assistant.index.lexical import terms
     from assistant.models import Hit
@@ -246,17 +247,18 @@ def stage_times(assistant: Any, question: str, principal: Any, dense_leg: bool =
     chunks = db.chunks_by_id(index.conn, [i for i, _, _ in fused[:limit]])
     clock.lap("fuse + load chunks")
     frequencies = db.document_frequencies(index.conn, query_terms, max_level)
-    weights = term_weights(query_terms, frequencies, assistant._visible_total(max_level))
+    weights = term_weights(query_terms, frequencies, assistant.passages.visible_total(max_level))
     clock.lap("term weights (df)")
     hits = [Hit(chunks[i], s, n) for i, s, n in fused[:limit] if i in chunks]
-    best_quotes(question, hits, weights, settings.max_quotes, depth=max(settings.top_k, 20))
+    asked = analyse(question, current_year=settings.current_year())
+    find(asked, hits, weights, settings.min_coverage, settings.max_quotes, depth=max(settings.top_k, 20))
     clock.lap("extractive scoring")
     return clock.laps
 
 
 def question_filters(question: str) -> Any:
     from assistant.models import Filters
-    from assistant.retrieve import years_in
+    from assistant.text.years import years_in
 
     years = years_in(question)
     return Filters(years=years) if years else Filters()
