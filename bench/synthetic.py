@@ -3,6 +3,12 @@
 the annual performance reports of ten counties × ten bureaus that bench_scale.py multiplies."""
 
 import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # corpora.build_sample
+
+from corpora.build_sample import FOCUS as SAMPLE_FOCUS
 
 TOPICS = [
     "招工",
@@ -25,15 +31,7 @@ UNITS = ["档案馆", "劳动局", "财政局", "教育局", "卫生健康局", 
 KINDS = ["请示", "批复", "报告", "通知", "名册", "审批表"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "国建明华文军平志伟新英秀兰芳玉珍海林生立德春"
-FOCUS = [
-    "加快推进馆藏档案数字化，扩大数字化成果的查阅利用范围",
-    "做好到期档案的接收进馆和社会档案资料征集",
-    "推进馆藏档案开放审核，向社会公布开放档案目录",
-    "围绕县委中心工作开展档案编研，编印档案资料汇编",
-    "加强对全县机关、乡镇和村级档案工作的监督指导",
-    "推进民生档案“跨馆出证、就近查档”便民服务",
-    "开展库房温湿度调控和消防设施改造",
-]
+FOCUS = list(SAMPLE_FOCUS)  # the sample corpus's own priorities: one list for both
 
 
 def person(rng: random.Random) -> str:

@@ -429,7 +429,7 @@ _THEMES = (
     "走好第一方阵、服务中心大局",
     "档案工作高质量发展",
 )
-_FOCUS = (
+FOCUS = (
     "加快推进馆藏档案数字化，扩大数字化成果的查阅利用范围",
     "做好到期档案的接收进馆和社会档案资料征集",
     "推进馆藏档案开放审核，向社会公布开放档案目录",
@@ -542,7 +542,7 @@ def perf_blocks(ctx: Ctx, f: YearFigures, prev: YearFigures) -> list[Block]:
     rng = ctx.rng("perf-text", f.year)
     y, c, t = f.year, ctx.county, perf_strings(f, prev)
     reason_total, reason_xm = _perf_reasons(f, prev)
-    focus = rng.sample(_FOCUS, 3)
+    focus = rng.sample(FOCUS, 3)
     book = rng.choice(_BOOKS).format(county=c)
     problems = rng.sample(_PROBLEMS, 3)
     fill = {"kufang": rng.randint(86, 97), "tiaozheng": rng.randint(2, 4)}
