@@ -33,7 +33,9 @@ def llm_settings(fake_llm: FakeLLMServer, tmp_path: Path) -> Settings:
         llm_base_url=fake_llm.base_url,
         llm_model=fake_llm.model,
         llm_api_key=TEST_API_KEY,
-        llm_timeout=1.0,
+        # Roomy: a busy CI machine must not turn a scripted answer into a timeout; the timeout
+        # tests shorten it themselves.
+        llm_timeout=15.0,
         llm_max_tokens=256,
     )
 

@@ -121,9 +121,10 @@ def test_generated_answer_is_grounded_after_the_stream(
 
 def test_a_slow_server_times_out_quickly(fake_llm: FakeLLMServer, llm_settings: Settings, hits: list[Hit]) -> None:
     fake_llm.script(Reply(text="太慢了", delay=5))
+    impatient = llm_settings.model_copy(update={"llm_timeout": 1.0})
     started = time.perf_counter()
     with pytest.raises(LLMError, match="1 秒内没有响应") as caught:
-        list(stream_answer(llm_settings, "ask", QUESTION, hits))
+        list(stream_answer(impatient, "ask", QUESTION, hits))
     assert time.perf_counter() - started < 3
     assert len(fake_llm.chat_requests) == 1  # max_retries=0: a dead server costs one timeout
     assert TEST_API_KEY not in str(caught.value)
@@ -133,10 +134,11 @@ def test_a_stream_that_stalls_midway_times_out(
     fake_llm: FakeLLMServer, llm_settings: Settings, hits: list[Hit]
 ) -> None:
     fake_llm.script(Reply(chunks=["人员经费", "186.52万元"], chunk_delay=5))
+    impatient = llm_settings.model_copy(update={"llm_timeout": 1.0})
     received: list[str] = []
     started = time.perf_counter()
     with pytest.raises(LLMError, match="没有响应"):
-        for token in stream_answer(llm_settings, "ask", QUESTION, hits):
+        for token in stream_answer(impatient, "ask", QUESTION, hits):
             received.append(token)
     assert received == ["人员经费"]
     assert time.perf_counter() - started < 3
