@@ -31,7 +31,7 @@ import gradio as gr
 
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.ui import admin_page, chat_page, library_page
+from assistant.ui import admin_page, chat_page, library_page, locale
 from assistant.ui import handlers as h
 from assistant.ui.files import SessionFiles, Uploads
 from assistant.ui.guard import Sessions, guard, login_check
@@ -65,6 +65,8 @@ footer { display: none !important; }
 .toast-title.warning::before { content: "注意"; }
 .toast-title.info::before, .toast-title.success::before { content: "消息"; }
 .toast-title .toast-count { font-size: var(--text-sm); }
+/* Its progress line says "processing | 1.2s" in English; the bar and our Chinese description stay. */
+.progress-text { display: none !important; }
 """
 
 
@@ -138,6 +140,7 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
         server_port=settings.port,
         auth=login_check(users),
         auth_message=AUTH_MESSAGE,
+        i18n=locale.translations(),  # Gradio's own labels in Chinese whatever the browser's language
         share=False,
         inbrowser=False,
         show_error=False,
