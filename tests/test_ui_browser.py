@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+@contextmanager
+def chromium(language: str = "zh-CN") -> Iterator[WebDriver]:
+    """Headless Chromium whose browser language is `language` (archivists' browsers are zh-CN)."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for arg in (
@@ -62,12 +64,13 @@ def browser() -> Iterator[WebDriver]:
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--window-size=1400,1000",
-        "--lang=zh-CN",
+        f"--lang={language}",
     ):
         options.add_argument(arg)
     profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
     options.add_argument(f"--user-data-dir={profile.name}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    primary = language.split("-")[0]
+    options.add_experimental_option("prefs", {"intl.accept_languages": f"{language},{primary}"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see any CSP violation
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
@@ -75,6 +78,12 @@ def browser() -> Iterator[WebDriver]:
     finally:
         driver.quit()
         profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chromium("zh-CN") as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")

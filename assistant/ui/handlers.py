@@ -139,7 +139,7 @@ def build_filters(
 
 
 def _year(value: float | str | None, label: str) -> int | None:
-    if value is None or value == "":
+    if value is None or value == "" or value == 0:  # an emptied gr.Number sends 0: no year
         return None
     try:
         number = float(value)
