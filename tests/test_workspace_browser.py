@@ -81,11 +81,12 @@ def write_corpus(folder: Path) -> Path:
 
 
 def tooltips(driver: WebDriver) -> list[str]:
-    """The tooltips and accessible names of what is shown (Gradio sets both from its labels)."""
+    """The tooltips of what is shown, and the progress bars' text. Not aria-labels: Gradio's chat
+    names its messages for screen readers in English ("user's message"), which no CSS reaches."""
     script = (
-        "return [...document.querySelectorAll('[title], [aria-label], [aria-valuetext]')]"
+        "return [...document.querySelectorAll('[title], [aria-valuetext]')]"
         ".filter(e => e.offsetParent !== null)"
-        ".map(e => [e.getAttribute('title'), e.getAttribute('aria-label'), e.getAttribute('aria-valuetext')]"
+        ".map(e => [e.getAttribute('title'), e.getAttribute('aria-valuetext')]"
         ".filter(Boolean).join(' | '))"
     )
     return driver.execute_script(script)
