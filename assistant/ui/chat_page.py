@@ -62,7 +62,10 @@ def build(ctx: Context) -> Page:
             with gr.Row(elem_id="ask-row"):
                 question = gr.Textbox(
                     label="问题",  # unlabelled, Gradio names it "Textbox" for screen readers
-                    show_label=False, placeholder="输入问题后按回车或点击“提问”", scale=5, elem_id="question"
+                    show_label=False,
+                    placeholder="输入问题后按回车或点击“提问”",
+                    scale=5,
+                    elem_id="question",
                 )
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask")
             with gr.Row():
