@@ -45,7 +45,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 screenshots: venv
-	HF_HUB_OFFLINE=1 UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_browser.py
+	HF_HUB_OFFLINE=1 UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_ui_browser.py tests/test_workspace_browser.py
 
 sample: venv
 	$(BIN)/python corpora/build_sample.py

@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+@contextmanager
+def chromium(language: str = "zh-CN") -> Iterator[WebDriver]:
+    """Headless Chromium whose browser language is `language` (archivists' browsers are zh-CN)."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for arg in (
@@ -62,12 +64,13 @@ def browser() -> Iterator[WebDriver]:
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--window-size=1400,1000",
-        "--lang=zh-CN",
+        f"--lang={language}",
     ):
         options.add_argument(arg)
     profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
     options.add_argument(f"--user-data-dir={profile.name}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    primary = language.split("-")[0]
+    options.add_experimental_option("prefs", {"intl.accept_languages": f"{language},{primary}"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see any CSP violation
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
@@ -75,6 +78,12 @@ def browser() -> Iterator[WebDriver]:
     finally:
         driver.quit()
         profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chromium("zh-CN") as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
@@ -108,19 +117,24 @@ def text_in(element_id: str, text: str) -> Callable[[WebDriver], bool]:
     return ec.text_to_be_present_in_element((By.ID, element_id), text)
 
 
-def log_in(driver: WebDriver, url: str, user: tuple[str, str], screenshot: Path | None = None) -> None:
+def log_in(
+    driver: WebDriver, url: str, user: tuple[str, str], screenshot: Path | None = None, chinese_browser: bool = True
+) -> None:
+    """Log in through Gradio's login page. Before login Gradio sends the page no custom
+    translations, so that page alone follows the browser's language: Chinese in a zh browser."""
     driver.delete_all_cookies()
     driver.get(url)
     form = ec.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]"))
     password = wait(driver).until(form, "the login form")
-    assert "用户名" in driver.find_element(By.TAG_NAME, "body").text  # Gradio's login page, in Chinese
+    if chinese_browser:
+        assert "用户名" in driver.find_element(By.TAG_NAME, "body").text  # Gradio's login page, in Chinese
     name = driver.find_element(By.CSS_SELECTOR, "input[type=text]")
     name.send_keys(user[0])
     password.send_keys(user[1])
     wait(driver).until(lambda _: name.get_attribute("value") == user[0], "the typed user name")
     if screenshot:
         driver.save_screenshot(str(screenshot))
-    driver.find_element(By.XPATH, "//button[normalize-space()='登录']").click()
+    driver.find_element(By.XPATH, "//button[normalize-space()='登录']" if chinese_browser else "//button").click()
     wait(driver).until(text_in("who", user[0]), f"{user[0]} logged in")
     wait(driver).until(lambda d: d.find_element(By.ID, "status-line").text.strip(), "the status line")
 

@@ -72,8 +72,8 @@ def test_a_conversation_is_stored_resumed_renamed_and_deleted_by_its_owner_only(
     assert [t.question for t in resumed.turns] == ["2023年接待查档多少人次", "火星上有档案馆吗"]
     shown = [m["content"] for m in conversation.messages(resumed)]
     assert shown[:3] == [m["content"] for m in second.history[:3]]
-    assert second.history[3]["content"].startswith(shown[3])  # a resumed refusal comes without its hint
-    assert shown[3].startswith(NO_EVIDENCE_ANSWER) and "线索" not in shown[3]
+    assert shown[3] == second.history[3]["content"]  # a resumed refusal as first shown, with any hint
+    assert shown[3].startswith(NO_EVIDENCE_ANSWER)
     assert conversation.latest(assistant, READER).id == chat_id
     assert conversation.history(resumed) == [(t.question, t.answer.answer) for t in resumed.turns]
     assert any(value == chat_id for _, value in conversation.choices(assistant, READER))
@@ -114,10 +114,39 @@ def test_a_stored_answer_is_withheld_once_its_record_is_above_the_readers_cleara
     assert not conversation.resume(built, lowered, staff_chat.id).turns[0].shown
 
 
+def test_a_resumed_refusal_keeps_its_hint_while_the_document_it_names_is_within_the_clearance(tmp_path: Path) -> None:
+    built = build_assistant(load_settings(index_dir=tmp_path / "index"))
+    assert built.ingest([write_upload(tmp_path / "corpus")], choice=AccessChoice("开放")).ok
+    asked = h.ask(built, READER, "2023年消防演练组织了几次", None, "问答")
+    hint = asked.turn.answer.hint
+    assert asked.turn.answer.status == "no_evidence" and "《2024年消防演练记录》" in hint
+    first = asked.history[-1]["content"]
+    assert f"> 线索：{hint[:10]}" in first
+
+    resumed = conversation.messages(conversation.resume(built, READER, asked.chat.id))
+    assert resumed[-1]["content"] == first  # after a reload, as when first shown
+
+    (source,) = built.library(STAFF)
+    built.set_access(STAFF, source.id, AccessChoice("控制使用"))  # the document the hint names is closed now
+    again = conversation.messages(conversation.resume(built, READER, asked.chat.id))[-1]["content"]
+    assert again.startswith(NO_EVIDENCE_ANSWER) and "线索" not in again and "消防演练记录" not in again
+    assert (
+        "线索"
+        in conversation.messages(
+            conversation.resume(built, STAFF, h.ask(built, STAFF, "2023年消防演练组织了几次", None, "问答").chat.id)
+        )[-1]["content"]
+    )  # staff still may
+
+    assert conversation.hint_shown_again(built, "请用一句完整的话提问。", 0)  # names no place
+    assert not conversation.hint_shown_again(built, "找到的相关内容（《不存在的文件》）没有写明年份。", 2)
+    assert not conversation.hint_shown_again(built, "找到的是其他单位的资料（全宗9，档号 9-9-9），不是本馆的。", 2)
+
+
 def test_feedback_with_a_comment_is_stored_and_exported(assistant: Assistant, tmp_path: Path) -> None:
     asked = h.ask(assistant, STAFF, "2022年数字化扫描多少页", None, "问答")
-    turn = conversation.rate(assistant, STAFF, asked.chat, 1, False)  # message 1: the first answer
-    assert conversation.feedback_values(assistant, asked.chat) == ["Dislike"]
+    turn = conversation.rate(assistant, STAFF, asked.chat, None, False)  # 👎 on the newest answer
+    assert turn.turn_id is not None
+    assert conversations.ratings(assistant.index.conn, STAFF.name, [turn.turn_id]) == {turn.turn_id: "down"}
     assert (
         conversation.comment(assistant, STAFF, asked.chat, turn.turn_id, "应当注明是2022年的数字")
         == "已记录您的意见，谢谢。"
@@ -168,6 +197,35 @@ def test_a_refusal_under_a_filter_says_so_and_shows_its_hint_as_a_lead(assistant
     hinted = h.ask(assistant, STAFF, "2019年接待查档多少人次", None, "问答")
     if hinted.turn.answer.hint:  # the answerer found the figure of another year
         assert f"> 线索：{hinted.turn.answer.hint[:6]}" in hinted.history[-1]["content"]
+
+
+def test_filters_apply_to_every_kind_of_answer_and_a_refusal_under_one_says_so(assistant: Assistant) -> None:
+    def asked(question: str, **filters: object) -> tuple[str, str]:
+        result = h.ask(assistant, STAFF, question, None, "问答", **filters)  # type: ignore[arg-type]
+        return result.turn.answer.status, result.history[-1]["content"]
+
+    # A catalogue count and list: only the rows of the years asked for.
+    status, reply = asked("全宗38有多少卷", year_from=1976, year_to=1980)
+    assert status == "answered" and "共有 1 卷" in reply and RESTRICTED_CODE in reply and OPEN_CODE not in reply
+    status, reply = asked("全宗38有哪些档案", year_from=1970, year_to=1976)
+    assert status == "answered" and OPEN_CODE in reply and RESTRICTED_CODE not in reply
+    # A catalogue list, a 档号 and a question across years with the catalogue or the reports left out.
+    for question, kinds, words in (
+        ("全宗38有哪些档案", ["report"], "工作报告"),
+        (OPEN_CODE, ["report"], "工作报告"),
+        ("近两年接待查档人次有什么变化", ["catalogue"], "档案目录"),
+        ("2023年接待查档多少人次", ["catalogue", "guide"], "档案目录、指南手册"),
+    ):
+        status, reply = asked(question, kinds=kinds)
+        assert status == "no_evidence" and OPEN_CODE not in reply.split("\n")[0], (question, reply)
+        assert f"本次检索启用了筛选条件（{words}）" in reply, (question, reply)
+    # A report's figure: kept by a filter that includes it, refused by one that leaves its year out.
+    status, reply = asked("2023年接待查档多少人次", kinds=["report"], year_from=2023)
+    assert status == "answered" and "1234人次" in reply and "筛选条件" not in reply
+    status, reply = asked("2023年接待查档多少人次", year_from=2022, year_to=2022)
+    assert status == "no_evidence" and "1234" not in reply and "本次检索启用了筛选条件（2022年）" in reply
+    status, reply = asked(SCAN_QUESTION, fonds="99")
+    assert status == "no_evidence" and "本次检索启用了筛选条件（全宗 99）" in reply
 
 
 def test_the_sources_panel_names_each_file_once() -> None:

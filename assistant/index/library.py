@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
+from assistant.access import CLASSIFIED
+from assistant.codes import code_key
 from assistant.errors import storage_error
 from assistant.index import db
+from assistant.index.catalogue import chunk_ids_by_code
 from assistant.index.lexical import year_tag
 from assistant.index.sqlite import batched, marks, transaction
 from assistant.models import Chunk
@@ -74,6 +78,23 @@ class Choice:
 
 
 # ---- listing ----------------------------------------------------------------------------------
+
+
+def document_visible(conn: sqlite3.Connection, name: str, max_level: int) -> bool:
+    """Every source named `name` (its file name without the suffix) is in the index and wholly
+    within the clearance."""
+    every = [e.id for e in sources(conn, CLASSIFIED, name) if Path(e.name).stem == name]
+    whole = {e.id for e in sources(conn, max_level, name) if e.whole}
+    return bool(every) and all(source in whole for source in every)
+
+
+def record_visible(conn: sqlite3.Connection, code: str, max_level: int) -> bool:
+    """The 档号's catalogue rows are all within the clearance, and so is every record named by it."""
+    key = [code_key(code)]
+    rows, every_row = chunk_ids_by_code(conn, key, max_level), chunk_ids_by_code(conn, key, CLASSIFIED)
+    records = [e.id for e in sources(conn, CLASSIFIED, code)]
+    whole = {e.id for e in sources(conn, max_level, code) if e.whole}
+    return bool(every_row or records) and len(rows) == len(every_row) and all(r in whole for r in records)
 
 
 def sources(conn: sqlite3.Connection, max_level: int, text: str = "", kind: str = "") -> list[SourceEntry]:

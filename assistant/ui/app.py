@@ -39,7 +39,7 @@ import gradio as gr
 from assistant.errors import ConfigError
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.ui import admin_page, chat_page, library_page, mcp_tools
+from assistant.ui import admin_page, chat_page, library_page, locale, mcp_tools
 from assistant.ui import handlers as h
 from assistant.ui.files import SessionFiles, Uploads
 from assistant.ui.guard import Sessions, guard, login_check
@@ -74,6 +74,8 @@ footer { display: none !important; }
 .toast-title.warning::before { content: "注意"; }
 .toast-title.info::before, .toast-title.success::before { content: "消息"; }
 .toast-title .toast-count { font-size: var(--text-sm); }
+/* Its progress line says "processing | 1.2s" in English; the bar and our Chinese description stay. */
+.progress-text { display: none !important; }
 """
 
 
@@ -156,6 +158,7 @@ def serve(web: WebApp, *, prevent_thread_lock: bool = False) -> None:
         # its hint names only a plain `bool` callable.
         auth=cast(Callable[[str, str], bool], login_check(users)),
         auth_message=AUTH_MESSAGE,
+        i18n=locale.translations(),  # Gradio's own labels in Chinese whatever the browser's language
         share=False,
         inbrowser=False,
         show_error=False,

@@ -47,7 +47,8 @@ def build(ctx: Context) -> Page:
                 latex_delimiters=[],
                 height="calc(100vh - 250px)",
                 min_height=220,
-                feedback_options=("Like", "Dislike"),
+                # No Gradio 👍/👎: their tooltips turn into English ("Liked") once clicked; ours are below.
+                feedback_options=None,
                 buttons=["copy"],
                 elem_id="chat",
                 placeholder=PLACEHOLDER,
@@ -60,12 +61,18 @@ def build(ctx: Context) -> Page:
             badge = gr.Markdown(elem_id="filter-badge")
             with gr.Row(elem_id="ask-row"):
                 question = gr.Textbox(
-                    show_label=False, placeholder="输入问题后按回车或点击“提问”", scale=5, elem_id="question"
+                    label="问题",  # unlabelled, Gradio names it "Textbox" for screen readers
+                    show_label=False,
+                    placeholder="输入问题后按回车或点击“提问”",
+                    scale=5,
+                    elem_id="question",
                 )
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask")
             with gr.Row():
                 mode = gr.Radio(list(h.MODES), value=h.DEFAULT_MODE, label="模式", scale=3, elem_id="mode")
                 export = gr.Button("导出当前回答（DOCX、Markdown）", scale=2, elem_id="export")
+                rate_up = gr.Button("👍 有用", scale=0, min_width=80, elem_id="rate-up")
+                rate_down = gr.Button("👎 没用", scale=0, min_width=80, elem_id="rate-down")
             figures = gr.Textbox(
                 label="本年度数字（起草时填写，如：2024年接待查档1500人次）", visible=False, lines=2, elem_id="figures"
             )
@@ -74,7 +81,9 @@ def build(ctx: Context) -> Page:
                     fonds = gr.Textbox(label="全宗号", placeholder="如 38 或 J038", elem_id="fonds")
                     year_from = gr.Number(label="起始年度", precision=0, elem_id="year-from")
                     year_to = gr.Number(label="截止年度", precision=0, elem_id="year-to")
-                kinds = gr.CheckboxGroup(h.KIND_CHOICES, label="文档类型（不选即全部）", elem_id="kinds")
+                kinds = gr.CheckboxGroup(
+                    [label for label, _ in h.KIND_CHOICES], label="文档类型（不选即全部）", elem_id="kinds"
+                )
             exported = gr.Markdown(elem_id="exported", latex_delimiters=[])
         with gr.Column(scale=3, min_width=300, elem_id="source-panel"):
             gr.Markdown("### 出处")
@@ -88,9 +97,8 @@ def build(ctx: Context) -> Page:
         last = conversation.last_turn(chat)
         answer = last.answer if last else None
         messages = conversation.messages(chat)
-        feedback = conversation.feedback_values(assistant, chat)
         return (
-            gr.update(value=messages, feedback_value=feedback, **chatbot_props),
+            gr.update(value=messages, **chatbot_props),
             chat,
             last,
             sources.render_sources(answer, sources.cited_kinds(assistant, answer)),
@@ -119,9 +127,8 @@ def build(ctx: Context) -> Page:
                     unchanged = [gr.update()] * 4  # the conversation is stored once the answer is final
                     yield (result.history, "", gr.update(), result.sources, gr.update(), "", "", "", *unchanged)
                     continue
-                feedback = conversation.feedback_values(assistant, result.chat)
                 yield (
-                    gr.update(value=result.history, feedback_value=feedback),
+                    result.history,
                     "",
                     result.turn,
                     result.sources,
@@ -181,21 +188,26 @@ def build(ctx: Context) -> Page:
 
     # ---- feedback -------------------------------------------------------------------------------
 
-    def on_like(chat, data: gr.LikeData, request: gr.Request):
-        with friendly():
-            me = ctx.principal(request)
-            index = data.index if isinstance(data.index, int) else data.index[0]
-            rated_turn = conversation.rate(assistant, me, chat, index, data.liked)
-            given = data.liked in (True, False)
-            said = conversation.FEEDBACK_THANKS["up" if data.liked is True else "down"] if given else "已取消评价。"
-            return rated_turn.turn_id, gr.update(visible=given), said
+    def on_rate(liked: bool):
+        def rate(chat, request: gr.Request):
+            """👍/👎 on the newest answer (the one the sources panel shows and 导出 exports)."""
+            with friendly():
+                rated_turn = conversation.rate(assistant, ctx.principal(request), chat, None, liked)
+                return (
+                    rated_turn.turn_id,
+                    gr.update(visible=True),
+                    conversation.FEEDBACK_THANKS["up" if liked else "down"],
+                )
+
+        return rate
 
     def on_comment(chat, turn_id, text, request: gr.Request):
         with friendly():
             said = conversation.comment(assistant, ctx.principal(request), chat, turn_id, text)
             return "", gr.update(visible=False), said
 
-    chatbot.like(on_like, [chat_state], [rated, feedback_row, note], **PRIVATE)
+    rate_up.click(on_rate(True), [chat_state], [rated, feedback_row, note], **PRIVATE)
+    rate_down.click(on_rate(False), [chat_state], [rated, feedback_row, note], **PRIVATE)
     feedback_send.click(on_comment, [chat_state, rated, feedback_text], [feedback_text, feedback_row, note], **PRIVATE)
 
     # ---- sources --------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ The conversation open in a tab is a `Chat`, kept server-side in `gr.State`; it i
 SQLite (`index.conversations`) turn by turn, under the logged-in user's name, so a reload (or
 another machine) resumes it. Every function checks that the chat is this user's: a chat state
 of another user (a replayed session hash) is treated as no chat at all. A stored answer is shown
-again only as `conversations.shown_again` allows for the user's clearance now, and only shown
-turns feed the follow-up history given to `Assistant.ask`.
+again only as `conversations.shown_again` allows for the user's clearance now, and a refusal
+with its hint when every place the hint names is still within that clearance (`hint_shown_again`);
+only shown turns feed the follow-up history given to `Assistant.ask`.
 
     chat = resume(assistant, me, conversation_id)   # or Chat.empty(me.name)
     messages(chat)                                  # what the chatbot shows
@@ -15,6 +16,7 @@ turns feed the follow-up history given to `Assistant.ask`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,9 @@ REPORT_QUESTIONS = (
     ("项目支出", "{year}年项目支出是多少万元？"),
 )
 GUIDE_QUESTIONS = (("全宗", "什么是全宗？"), ("档号", "档号是怎样编制的？"))
+# The places a refusal's hint names (`answer.citations.place_of`): 《document》 or 档号 X.
+_HINT_NAME = re.compile(r"《([^》]+)》")
+_HINT_CODE = re.compile(r"档号 ([^\s，。、；）)]+)")
 FEEDBACK_THANKS = {"up": "已记录：这条回答有用。", "down": "已记录：这条回答没用。"}
 
 
@@ -103,14 +108,6 @@ def last_turn(chat: Chat) -> Turn | None:
     return Turn(chat.user, shown[-1].mode, shown[-1].answer) if shown else None
 
 
-def feedback_values(assistant: Assistant, chat: Chat) -> list[str | None]:
-    """The user's earlier 👍/👎 per answer, as Gradio's `feedback_value` wants them."""
-    ids = [t.turn_id for t in chat.turns if t.turn_id is not None]
-    given = conversations.ratings(assistant.index.conn, chat.user, ids)
-    names = {"up": "Like", "down": "Dislike"}
-    return [names.get(given.get(t.turn_id or -1, "")) for t in chat.turns]
-
-
 def choices(assistant: Assistant, principal: Principal) -> list[tuple[str, str]]:
     """The side panel: (title · when, id) of the user's conversations, newest first."""
     return [
@@ -143,9 +140,22 @@ def resume(assistant: Assistant, principal: Principal, conversation_id: str | No
     turns = []
     for turn in stored:
         answer = conversations.shown_again(turn, level, levels)
+        if answer is not None and turn.answer.hint and hint_shown_again(assistant, turn.answer.hint, level):
+            answer = replace(answer, hint=turn.answer.hint)  # as it was first shown
         withheld = Answer(turn.question, conversations.WITHHELD, "no_evidence")
         turns.append(ShownTurn(turn.id, turn.mode, turn.question, answer or withheld, answer is not None))  # type: ignore[arg-type]
     return Chat(principal.name, found.id, found.title, tuple(turns))
+
+
+def hint_shown_again(assistant: Assistant, hint: str, level: int) -> bool:
+    """Whether a refusal's hint may be shown again to a user of clearance `level`: every place it
+    names (a document as 《name》, a record as 档号 X) is still in the index and wholly within the
+    clearance. The hint was made from what the user could see then; this catches a document
+    deleted or restricted since. A hint naming no place (a way to ask) is always shown."""
+    conn = assistant.index.conn
+    return all(library.document_visible(conn, name, level) for name in _HINT_NAME.findall(hint)) and all(
+        library.record_visible(conn, code, level) for code in _HINT_CODE.findall(hint)
+    )
 
 
 def latest(assistant: Assistant, principal: Principal) -> Chat:
@@ -196,11 +206,11 @@ def delete(assistant: Assistant, principal: Principal, chat: Chat | None) -> Non
 # ---- feedback ---------------------------------------------------------------------------------
 
 
-def rate(assistant: Assistant, principal: Principal, chat: Chat | None, index: int, liked: object) -> ShownTurn:
+def rate(assistant: Assistant, principal: Principal, chat: Chat | None, index: int | None, liked: object) -> ShownTurn:
     """Record 👍 (`liked` True), 👎 (False) or take it back ('' / None) on the answer at chat
-    message `index`; returns that turn."""
+    message `index`, or on the newest stored answer when `index` is None; returns that turn."""
     chat = own(chat, principal)
-    turn = _turn_at(chat, index)
+    turn = _turn_at(chat, index) if index is not None else _newest(chat)
     rating = "up" if liked is True else "down" if liked is False else None
     if not conversations.give_feedback(assistant.index.conn, turn.turn_id or -1, principal.name, rating):
         raise ConversationError("该回答已不在对话中，无法评价。")
@@ -217,6 +227,13 @@ def comment(assistant: Assistant, principal: Principal, chat: Chat | None, turn_
     if not conversations.comment_on(assistant.index.conn, turn_id, principal.name, text[:2000]):
         raise ConversationError("请先点 👍 或 👎 评价这条回答，再填写意见。")
     return "已记录您的意见，谢谢。"
+
+
+def _newest(chat: Chat) -> ShownTurn:
+    stored = [t for t in chat.turns if t.shown and t.turn_id is not None]
+    if not stored:
+        raise ConversationError("还没有可以评价的回答，请先提问。")
+    return stored[-1]
 
 
 def _turn_at(chat: Chat, index: int) -> ShownTurn:

@@ -127,17 +127,19 @@ def build_filters(
     low, high = _year(year_from, "起始年度"), _year(year_to, "截止年度")
     if low is not None and high is not None and low > high:
         raise UIError(f"起始年度 {low} 晚于截止年度 {high}，请检查筛选条件。")
-    known = {value for _, value in KIND_CHOICES}
+    # The page sends the Chinese labels (Gradio shows a choice's value as its tooltip); scripts
+    # and the MCP tools may send the kinds themselves.
+    by_label = {label: value for label, value in KIND_CHOICES} | {value: value for _, value in KIND_CHOICES}
     return Filters(
         fonds=(fonds or "").strip() or None,
         year_from=low,
         year_to=high,
-        kinds=tuple(kind for kind in kinds or () if kind in known),
+        kinds=tuple(by_label[kind] for kind in kinds or () if kind in by_label),
     )
 
 
 def _year(value: float | str | None, label: str) -> int | None:
-    if value is None or value == "":
+    if value is None or value == "" or value == 0:  # an emptied gr.Number sends 0: no year
         return None
     try:
         number = float(value)

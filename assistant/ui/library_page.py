@@ -125,7 +125,9 @@ def build(ctx: Context, status: gr.Markdown, tab: gr.Tab) -> Page:
             me = ctx.principal(request)
             return done(me, documents.delete(assistant, me, documents.selected(shown, me, row)), text, kind_label)
 
-    def on_upload(chosen, status_, secret_, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+    # track_tqdm: the ingest's own bars (导入 per file, 文字识别 per OCR page) reach the browser as
+    # they move, besides the file being imported named by `report`.
+    def on_upload(chosen, status_, secret_, request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         def report(done: int, total: int, name: str) -> None:
             progress((done, total), desc=f"正在导入 {name}" if name else "导入完成", unit="个文件")
 
