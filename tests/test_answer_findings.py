@@ -87,3 +87,16 @@ def test_catalogue_answers_stay_out_when_the_kind_filter_leaves_catalogues_out(s
     answer = sample_assistant.ask("全宗39有多少卷", READER, Filters(kinds=("report",)))
     assert "共有" not in answer.answer
     assert all(c.archival_code is None for c in answer.citations)
+
+
+def test_a_period_open_at_one_end_counts_every_year_on_that_side(sample_assistant: Assistant) -> None:
+    """'1990年以前' was counted as 1990 alone; both ends count in, as 以前/以后 read in Chinese rules."""
+    every = sample_assistant.ask("全宗39有多少卷", STAFF).answer
+    total = int(every.split("共有 ")[1].split(" 卷")[0])
+    counts = {}
+    for question in ("1990年以前全宗39有多少卷", "1991年以后全宗39有多少卷", "1990年全宗39有多少卷"):
+        answer = sample_assistant.ask(question, STAFF)
+        counts[question] = int(answer.answer.split("共有 ")[1].split(" 卷")[0])
+    assert "1990年以前的档案" in sample_assistant.ask("1990年以前全宗39有多少卷", STAFF).answer
+    before, after, alone = counts.values()
+    assert before + after == total and alone < before

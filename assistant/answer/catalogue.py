@@ -71,14 +71,24 @@ def scope_of(query: CatalogueQuery) -> str:
     parts = []
     if query.fonds:
         parts.append(f"全宗{query.fonds}")
-    if query.year_from is not None:
-        same = query.year_from == query.year_to
-        parts.append(f"{query.year_from}年" if same else f"{query.year_from}—{query.year_to}年")
+    if query.year_from is not None or query.year_to is not None:
+        parts.append(years_of(query.year_from, query.year_to))
     if query.keywords:
         parts.append("题名含“" + "、".join(query.keywords) + "”")
     if query.retention:
         parts.append(f"保管期限为{query.retention}")
     return " ".join(parts) + "的档案" if parts else "档案"
+
+
+def years_of(low: int | None, high: int | None) -> str:
+    """A year range as a scope says it; either end may be open.
+
+    >>> years_of(1976, 1976), years_of(1976, 1980), years_of(1976, None), years_of(None, 1980)
+    ('1976年', '1976—1980年', '1976年以来', '1980年以前')
+    """
+    if low is not None and high is not None:
+        return f"{low}年" if low == high else f"{low}—{high}年"
+    return f"{low}年以来" if low is not None else f"{high}年以前"
 
 
 def _unit(question: str) -> str:

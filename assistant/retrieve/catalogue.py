@@ -41,7 +41,7 @@ _CATALOGUE_NOUN = re.compile(r"档案|案卷|文件|卷|件|目录|全宗")
 # Words that frame the request rather than say what the records are about.
 _FRAME_WORDS = frozenset(
     "档案 案卷 文件 卷 件 份 条 目录 条目 全宗 全宗号 馆藏 记录 材料 关于 有关 涉及 数量 总数 清单 列举 列出 "
-    "年代 之间 以来 以后 以前 保存 保管 收藏".split()
+    "年代 之间 以来 以后 以前 之后 之前 为止 至今 起 保存 保管 收藏".split()
 )
 
 

@@ -37,6 +37,9 @@ _Y = r"(?:19|20)\d{2}"
 _CODE_YEAR = re.compile(r"(?<![-\w])[-\w]*+\s?·\s?\d{4}[-\w]*+")
 _DOCUMENT_NUMBER = re.compile(r"[〔\[［(（]\s?\d{4}\s?[〕\]］)）]\s?\d{1,5}\s?号")
 _RANGE = re.compile(rf"(?<!\d)({_Y})\s?年?\s?(?:——|[-—–~～至到－])\s?({_Y})(?!\d)")
+# 1976年以后 / 1990年以前: one end of the period left open.
+_ONWARDS = ("以后", "之后", "以来", "起", "至今")
+_OPEN_END = re.compile(rf"(?<!\d)({_Y})\s?年(?:度)?\s?(以后|之后|以来|起|至今|以前|之前|为止)")
 _LIST = re.compile(rf"(?<!\d)({_Y}(?:\s?[、,，和及与]\s?{_Y})+)\s?年")
 # A year is a 4-digit number followed by 年/赛季/届 … or written as a date (2022-01-04, 2022.3).
 _YEAR_WORD = re.compile(rf"(?<![\d.])({_Y})(?=\s?(?:年|赛季|届|财年|学年)|[-./]\d{{1,2}}(?!\d)|\s?[)）]?$)")
@@ -118,13 +121,23 @@ def year_of(text: str) -> int | None:
 
 
 def year_span(text: str) -> tuple[int | None, int | None]:
-    """The period a (catalogue) question asks about: a range, a decade, or the years it names."""
+    """The period a (catalogue) question asks about: a range, a decade, a year onwards or up to
+    a year (both ends included, as 以前/以后 are read in Chinese rules), or the years it names.
+
+    >>> year_span("1976—1980年的案卷"), year_span("八十年代的案卷"), year_span("1976、1978年的")
+    ((1976, 1980), (1980, 1989), (1976, 1978))
+    >>> year_span("1976年以后的案卷"), year_span("1990年以前有几卷"), year_span("2000年至今")
+    ((1976, None), (None, 1990), (2000, None))
+    """
     text = _without_codes(text)
     if match := _RANGE.search(text):
         low, high = sorted((int(match.group(1)), int(match.group(2))))
         return low, high
     if span := decade_span(text):
         return span
+    if match := _OPEN_END.search(text):
+        year = int(match.group(1))
+        return (year, None) if match.group(2) in _ONWARDS else (None, year)
     years = years_in(text)
     return (min(years), max(years)) if years else (None, None)
 
