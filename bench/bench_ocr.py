@@ -40,7 +40,9 @@ from PIL import Image  # noqa: E402
 from scan_fixtures import A4_REPORT, char_accuracy, page_image, save_pdf  # noqa: E402
 
 from assistant.ingest import ocr  # noqa: E402
-from assistant.ingest.ocr import PageRef, RawPage, ocr_pages, worker_pool  # noqa: E402
+from assistant.ingest.ocr import PageRef, ocr_pages, worker_pool  # noqa: E402
+from assistant.ingest.ocr_cache import _MODELS  # noqa: E402
+from assistant.ingest.ocr_layout import Box, RawPage  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 A4 = (2480, 3508)  # pixels at 300 dpi
@@ -124,7 +126,7 @@ def engine(extra: dict[str, object]) -> object:
         "Global.text_score": 0.0,
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     }
-    params.update({f"{stage}.model_path": str(models / name) for stage, name in ocr._MODELS.items()})
+    params.update({f"{stage}.model_path": str(models / name) for stage, name in _MODELS.items()})
     params.update(extra)
     return rapidocr.RapidOCR(params=params)
 
@@ -144,7 +146,7 @@ def read_page(reader: object, image: Image.Image) -> tuple[ocr.OcrPage, list[flo
     result = reader(image)  # type: ignore[operator]
     total = time.perf_counter() - started
     boxes = tuple(
-        ocr.Box(str(t), float(s), tuple(float(v) for v in p.reshape(-1)))
+        Box(str(t), float(s), tuple(float(v) for v in p.reshape(-1)))
         for t, s, p in zip(result.txts or (), result.scores or (), boxes_of(result), strict=True)
     )
     page = ocr._ocr_page(1, RawPage(image.width, image.height, boxes), False, Settings().ocr_min_box_score)

@@ -18,7 +18,7 @@ from assistant.batch import run_batch
 from assistant.cli import app
 from assistant.index import db
 from assistant.index.embeddings import load_embedder
-from assistant.ingest.ocr import cache_dir
+from assistant.ingest.ocr_cache import cache_dir
 from assistant.service import build_assistant
 
 CATALOGUE = (

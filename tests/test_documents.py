@@ -27,7 +27,7 @@ from assistant.ingest import ocr, scans, tables
 from assistant.ingest.catalogue import load_catalogue
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import document_of, load_document
-from assistant.ingest.ocr import Box, RawPage
+from assistant.ingest.ocr_layout import Box, RawPage
 from assistant.ingest.pipeline import upload_suffixes
 from assistant.ingest.tables import Cell
 from assistant.models import Answer

@@ -13,7 +13,9 @@ from helpers import READER, STAFF, make_pdf, make_settings
 from scan_fixtures import RECORD_PAGE, REPORT_PAGE, SECOND_PAGE, char_accuracy, page_image, save_pdf, save_tiff
 
 from assistant.index import db
-from assistant.ingest.ocr import Box, PageRef, RawPage, cache_dir, clean_boxes, ocr_pages, paragraphs
+from assistant.ingest.ocr import PageRef, ocr_pages
+from assistant.ingest.ocr_cache import cache_dir
+from assistant.ingest.ocr_layout import Box, RawPage, clean_boxes, paragraphs
 from assistant.models import Chunk
 from assistant.service import Assistant, build_assistant
 

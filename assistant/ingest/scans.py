@@ -47,7 +47,8 @@ from assistant.index.catalogue import Link, link_of
 from assistant.index.sqlite import Connection
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import document_of, load_document
-from assistant.ingest.ocr import OcrPage, PageRef, ocr_pages, text_chars
+from assistant.ingest.ocr import OcrPage, PageRef, ocr_pages
+from assistant.ingest.ocr_layout import text_chars
 from assistant.models import CatalogueRow, Chunk, Line, LoadedDocument
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
-    from assistant.ingest.ocr import PageRef, RawPage
+    from assistant.ingest.ocr import PageRef
+    from assistant.ingest.ocr_layout import RawPage
     from assistant.settings import Settings
 
 DPI = 100
