@@ -11,24 +11,23 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from enum import StrEnum
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli_params import ChineseUsage, utf8_text
-from assistant.errors import AssistantError, QuestionError
+from assistant.cli_params import ChineseUsage, friendly_errors, utf8_text
+from assistant.errors import QuestionError
+from assistant.exports_cli import audit_app, feedback_app
 from assistant.models import AccessChoice, Answer, Filters, IngestReport, Principal, Role
 from assistant.settings import Settings, load_settings
 from assistant.users_cli import users_app
 
 if TYPE_CHECKING:
-    from assistant.index.sqlite import Connection
+    pass
 
-F = TypeVar("F", bound=Callable[..., Any])
 YEARS = (1, 9999)
 MAX_K = 100
 
@@ -41,6 +40,8 @@ app = typer.Typer(
     cls=ChineseUsage,
 )
 app.add_typer(users_app, name="users", help="管理网页界面的用户和角色。")
+app.add_typer(audit_app, name="audit")
+app.add_typer(feedback_app, name="feedback")
 
 
 class AskMode(StrEnum):
@@ -67,18 +68,6 @@ class Kind(StrEnum):
     GUIDE = "guide"
     CATALOGUE = "catalogue"
     TEXT = "text"
-
-
-def friendly_errors(command: F) -> F:
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except AssistantError as exc:
-            typer.secho(f"错误：{exc}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(1) from None
-
-    return run  # type: ignore[return-value]
 
 
 @app.callback()
@@ -329,54 +318,6 @@ def config_show_command(
     for d in described:
         typer.echo(f"{d.name} = {d.value}  [{d.source}]")
         typer.echo(f"    {d.description}")
-
-
-audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("export")
-@friendly_errors
-def audit_export_command(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
-    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
-) -> None:
-    """把利用登记导出为 CSV（Excel 可直接打开）。"""
-    from assistant import audit
-
-    count = _export_read_only(ctx, lambda conn: audit.export_csv(conn, out, since))
-    typer.echo(f"已导出 {count} 条利用登记到 {out}")
-
-
-def _export_read_only(ctx: typer.Context, export: Callable[[Connection], int]) -> int:
-    """`export` run on a read-only connection: the log and feedback can be exported even from an
-    index on a read-only or full disk."""
-    from assistant import audit
-
-    conn = audit.connect_read_only(_settings(ctx).index_dir / "assistant.sqlite3")
-    try:
-        return export(conn)
-    finally:
-        conn.close()
-
-
-feedback_app = typer.Typer(help="回答评价：用户对回答的 👍/👎 和意见，供评估使用。", no_args_is_help=True)
-app.add_typer(feedback_app, name="feedback")
-
-
-@feedback_app.command("export")
-@friendly_errors
-def feedback_export_command(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
-    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
-) -> None:
-    """把回答评价（问题、回答、出处、评价和意见）导出为 CSV（Excel 可直接打开）。"""
-    from assistant.index.conversations import export_feedback_csv
-
-    count = _export_read_only(ctx, lambda conn: export_feedback_csv(conn, out, since))
-    typer.echo(f"已导出 {count} 条回答评价到 {out}")
 
 
 @app.command("chat")

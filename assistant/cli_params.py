@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
+
+from assistant.errors import AssistantError
 
 
 class ChineseUsage(TyperGroup):
@@ -114,3 +117,20 @@ def _enum_of(annotation: Any) -> type[Enum] | None:
         if found is not None:
             return found
     return None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(command: F) -> F:
+    """The command, with a domain error (`AssistantError`) shown as one red sentence and exit 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AssistantError as exc:
+            typer.secho(f"错误：{exc}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+
+    return run  # type: ignore[return-value]
