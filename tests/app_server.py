@@ -27,7 +27,7 @@ from assistant.service import build_assistant
 from assistant.settings import load_settings
 from assistant.ui.app import WebApp, build_app, serve
 from assistant.ui.files import SessionFiles, Uploads
-from assistant.ui.guard import Sessions
+from assistant.ui.sessions import Sessions
 from assistant.users import open_users
 from tests.ui_fixtures import write_corpus
 

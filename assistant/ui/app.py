@@ -42,7 +42,8 @@ from assistant.settings import Settings
 from assistant.ui import admin_page, chat_page, library_page, locale, mcp_tools
 from assistant.ui import handlers as h
 from assistant.ui.files import SessionFiles, Uploads
-from assistant.ui.guard import Sessions, guard, login_check
+from assistant.ui.guard import guard
+from assistant.ui.sessions import Sessions, login_check
 from assistant.ui.wiring import PRIVATE, Context, friendly
 from assistant.users import LoginThrottle, UserStore
 

@@ -5,7 +5,7 @@ no unused upload routes, and security headers.
 Gradio's login (`launch(auth=...)`) gives the browser a random token in the cookies
 `access-token-<id>` and `access-token-unsecure-<id>` and keeps token → user name in the App's
 `tokens` dict for as long as the process lives. That token is what this module calls a session.
-`Sessions` records when each token was issued and last used; a token idle for `idle` seconds,
+`sessions.Sessions` records when each token was issued and last used; a token idle for `idle` seconds,
 or older than `lifetime` seconds, is deleted from that dict, so Gradio itself stops accepting it,
 and the session's files go with it (`files.SessionFiles.end`, `files.Uploads.end`). `Guard` does
 the rest per request:
@@ -40,14 +40,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import anyio
 from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -57,7 +54,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.ui import files as session_files
 from assistant.ui.handlers import UPLOAD_REFUSED
 from assistant.ui.headers import with_security_headers
-from assistant.users import LoginThrottle, UserStore
+from assistant.ui.sessions import Sessions
+from assistant.users import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -74,91 +72,6 @@ FILE_REFUSED = "File not allowed：该文件不提供下载。"
 GONE = "该文件已不存在：导出文件和页面图像只保留一段时间，退出登录后即删除，请重新生成。"
 THROTTLED = "登录失败次数过多，请稍后再试；如果忘记密码，请联系管理员重设。"
 UNUSED_ROUTE = "该接口未启用。"
-
-
-@dataclass
-class Session:
-    user: str
-    started: float  # clock time of the login
-    seen: float  # clock time of the last request
-
-
-class Sessions:
-    """Login time and last activity of each Gradio token; ends the idle and the too old.
-
-    Methods take Gradio's token dict and delete the tokens of the sessions they end from it. All
-    calls happen on the server's event loop, so the records need no lock; Gradio's own logout runs
-    in a worker thread and only deletes from its dict, which is copied before being iterated here.
-    Each `on_end` callable is called with the token of every session that ends (files to remove).
-    """
-
-    def __init__(
-        self,
-        idle: float,
-        lifetime: float,
-        clock: Callable[[], float] = time.monotonic,
-        on_end: Iterable[Callable[[str], None]] = (),
-    ) -> None:
-        self.idle = idle
-        self.lifetime = lifetime
-        self.clock = clock
-        self.on_end = list(on_end)
-        self._live: dict[str, Session] = {}
-
-    def adopt(self, tokens: Mapping[str, str]) -> None:
-        """Start the clock of every token Gradio issued since the last call (a login just happened)."""
-        now = self.clock()
-        for token, user in dict(tokens).items():
-            self._live.setdefault(token, Session(user, now, now))
-
-    def admit(self, token: str, tokens: MutableMapping[str, str]) -> bool:
-        """Whether a request with this (Gradio-known) token may go on; if so it counts as activity.
-        A token whose login was never seen is refused: it cannot be shown to be young enough."""
-        session = self._live.get(token)
-        now = self.clock()
-        if session is None or self._over(session, now):
-            self.end(token, tokens)
-            return False
-        session.seen = now
-        return True
-
-    def sweep(self, tokens: MutableMapping[str, str]) -> None:
-        """End every session that is over, and forget those Gradio has dropped (logout)."""
-        now = self.clock()
-        for token, session in list(self._live.items()):
-            if token not in tokens or self._over(session, now):
-                self.end(token, tokens)
-
-    def end(self, token: str, tokens: MutableMapping[str, str]) -> None:
-        session = self._live.pop(token, None)
-        if tokens.pop(token, None) is not None and session is not None:
-            log.info("session of %s ended after %.0f s", session.user, self.clock() - session.started)
-        for callback in self.on_end:
-            callback(token)
-
-    def _over(self, session: Session, now: float) -> bool:
-        return now - session.seen > self.idle or now - session.started > self.lifetime
-
-    def __contains__(self, token: object) -> bool:
-        return token in self._live
-
-    def __len__(self) -> int:
-        return len(self._live)
-
-
-def login_check(users: UserStore, threads: int = 1) -> Callable[[str, str], Awaitable[bool]]:
-    """Gradio's `auth` callable: the password check (scrypt) in a worker thread, one at a time.
-
-    Gradio awaits it only when `inspect.iscoroutinefunction` says so, hence a plain `async def`
-    (an object with an async `__call__` would be called without await, and its coroutine is
-    truthy: every password would pass). One thread is enough for an office and keeps a flood of
-    logins to one core, while the event loop stays free for everyone else."""
-    limiter = anyio.CapacityLimiter(threads)
-
-    async def check(username: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(users.verify, username, password, limiter=limiter)
-
-    return check
 
 
 def session_of(request: Any) -> str | None:
