@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from assistant.access import clearance
 from assistant.answer.extractive import Finding, find, render, term_weights
-from assistant.answer.question import Question, analyse, home_place, place_of
+from assistant.answer.question import Question, analyse
 from assistant.answer.series import Span, YearFigure, change_span, figure_of, part_question, read_span, render_span
 from assistant.index import db
 from assistant.index.figures import figure_rows
@@ -24,6 +24,7 @@ from assistant.models import Answer, Filters, Hit, Principal
 from assistant.retrieve import retrieve
 from assistant.retrieve.routing import year_filters
 from assistant.settings import Settings
+from assistant.text.places import home_place, place_of
 
 
 class Passages:

@@ -23,7 +23,7 @@ from assistant.answer.generate import AnswerEvent, generate
 from assistant.answer.grounding import cited_hits
 from assistant.answer.llm import condense_question
 from assistant.answer.local_llm import LocalModelServer
-from assistant.answer.question import analyse, place_of
+from assistant.answer.question import analyse
 from assistant.codes import code_key, codes_in
 from assistant.errors import LLMError, QuestionError
 from assistant.index import db, library
@@ -39,6 +39,7 @@ from assistant.prompts import Mode, validate_prompts
 from assistant.retrieve.catalogue import entries_of_codes, listing_of
 from assistant.retrieve.routing import exact_route
 from assistant.settings import Settings
+from assistant.text.places import place_of
 from assistant.text.years import years_in
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answer.question import Question, is_plan_period, period_in, tagged
+from assistant.answer.question import Question, tagged
 from assistant.answer.rows import is_row, row_answer
 from assistant.answer.tense import states_target
 from assistant.index.lexical import terms
@@ -38,7 +38,7 @@ from assistant.models import Chunk, Hit
 from assistant.text.quantities import Quantity, answering_families, narrowing, numbers_in, quantities
 from assistant.text.sentences import clauses, split_sentences
 from assistant.text.synonyms import EQUIVALENT, related
-from assistant.text.years import RELATIVE_YEARS, fact_years, plain_digits
+from assistant.text.years import RELATIVE_YEARS, fact_years, is_plan_period, period_in, plain_digits
 
 HEADER_SHARE = 0.8  # a term only in the header counts a little less than one in the sentence
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from assistant.answer.citations import citation_of, place_of
 from assistant.answer.evidence import Candidate, candidates
-from assistant.answer.question import Question, period_in
+from assistant.answer.question import Question
 from assistant.answer.rows import is_row, row_label
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Citation, Hit
+from assistant.text.years import period_in
 
 _SUPPORT_SHARE = 0.9  # a second quote must score this close to the first
 _OTHER_YEAR_SHARE = 0.8

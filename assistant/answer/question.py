@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
-from assistant.text.years import RELATIVE_YEARS, compared_years, plain_digits, years_in
+from assistant.text.years import RELATIVE_YEARS, compared_years, period_in, plain_digits, years_in
 
 AnswerKind = Literal[
     "quantity", "date", "person", "place", "org", "list", "definition", "compare", "reason", "method", "yesno", "open"
@@ -152,42 +152,6 @@ class Question:
     # when the question names none: "2024年接待查档多少人次" asks about our archive, not a neighbour's.
     home: str = ""
     period: str = ""  # 上半年, 一季度 …: a part of the year asked about
-
-
-_PERIOD = re.compile(
-    r"上半年|下半年|[一二三四1-4]季度|前三季度|第[一二三四]季度|\d{1,2}\s?[-—至到~]\s?\d{1,2}月|\d{1,2}月份"
-    r"|首月|首周|首日|首年|当月|前[一二三四五六七八九十\d]{1,2}个?月"
-    r"|(?P<plan>十[一二三四五六七八九]五)[”\"']?(?=期间|时期|以来|末|时|期)"
-)
-
-
-def period_in(text: str) -> str:
-    """The part of a year, or the five-year plan period, a text names ('上半年', '十三五'), or ''.
-    '十四五规划' names a document, not a period."""
-    match = _PERIOD.search(text)
-    return (match.group("plan") or match.group(0)) if match else ""
-
-
-def is_plan_period(period: str) -> bool:
-    return period.startswith("十") and period.endswith("五")
-
-
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)")
-
-
-def place_of(issuer: str) -> str:
-    """'青山县档案馆' → '青山县'; '' when the issuer names no place."""
-    match = _PLACE.match(issuer)
-    return match.group(0) if match else ""
-
-
-def home_place(issuers: list[str]) -> str:
-    """The place most of the holdings' documents come from, when one place has most of them."""
-    places = [p for p in (place_of(i) for i in issuers) if p]
-    if not places:
-        return ""
-    best = max(set(places), key=places.count)
-    return best if places.count(best) * 2 > len(places) else ""
 
 
 def analyse(question: str, *, current_year: int) -> Question:

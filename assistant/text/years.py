@@ -298,3 +298,21 @@ def leading_years_end(text: str) -> int:
     """Where the years a text opens with end ('2024年接待…' → 5), 0 when it opens otherwise."""
     match = _YEARS_SAID.match(text)
     return match.end() if match else 0
+
+
+_PERIOD = re.compile(
+    r"上半年|下半年|[一二三四1-4]季度|前三季度|第[一二三四]季度|\d{1,2}\s?[-—至到~]\s?\d{1,2}月|\d{1,2}月份"
+    r"|首月|首周|首日|首年|当月|前[一二三四五六七八九十\d]{1,2}个?月"
+    r"|(?P<plan>十[一二三四五六七八九]五)[”\"']?(?=期间|时期|以来|末|时|期)"
+)
+
+
+def period_in(text: str) -> str:
+    """The part of a year, or the five-year plan period, a text names ('上半年', '十三五'), or ''.
+    '十四五规划' names a document, not a period."""
+    match = _PERIOD.search(text)
+    return (match.group("plan") or match.group(0)) if match else ""
+
+
+def is_plan_period(period: str) -> bool:
+    return period.startswith("十") and period.endswith("五")
