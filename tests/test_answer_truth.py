@@ -15,7 +15,7 @@ from helpers import READER, STAFF, make_pdf, make_settings
 from typer.testing import CliRunner
 
 from assistant import text
-from assistant.answer import evidence, followup, question, rows, series, tense
+from assistant.answer import catalogue, evidence, followup, kinds, question, rows, series, tense
 from assistant.answer.evidence import problem_of
 from assistant.answer.question import analyse
 from assistant.answer.tense import states_target
@@ -28,7 +28,8 @@ from assistant.text.years import document_years, fact_years, years_in
 
 
 @pytest.mark.parametrize(
-    "module", [years, sentences, quantities, synonyms, question, evidence, tense, rows, followup, series, lexical]
+    "module",
+    [years, sentences, quantities, synonyms, question, evidence, tense, rows, followup, series, lexical, catalogue],
 )
 def test_doctests(module) -> None:
     assert doctest.testmod(module).failed == 0
@@ -286,5 +287,5 @@ def test_text_package_is_one_home_for_year_rules() -> None:
     ],
 )
 def test_a_headcount_is_answered_by_people_only(asked: str, sentence: str, expected: str | None) -> None:
-    found = evidence.answering_quantity(analyse(asked, current_year=2025), sentence)
+    found = kinds.answering_quantity(analyse(asked, current_year=2025), sentence)
     assert (found.text if found else None) == expected
