@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from assistant.answer.citations import where
 from assistant.errors import storage_error
 from assistant.index import audit_log
 from assistant.index.audit_log import connect_read_only as connect_read_only  # the CLI's export opens it here
@@ -119,12 +120,7 @@ def spreadsheet_safe(value: object) -> object:
 
 def place(item: Mapping[str, object]) -> str:
     """Where a shown citation points, in one cell: 文件 第n页 档号 …"""
-    parts = [str(item["source"])]
-    if item.get("page"):
-        parts.append(f"第{item['page']}页")
-    if item.get("archival_code"):
-        parts.append(f"档号 {item['archival_code']}")
-    return " ".join(parts)
+    return where(str(item["source"]), item.get("page"), code=item.get("archival_code"), sep=" ")
 
 
 def _insert(conn: Connection, principal: Principal, mode: str, question: str, status: str, shown: list[dict]) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assistant.answer.citations import where
 from assistant.cli_params import ChineseUsage, friendly_errors, utf8_text
 from assistant.errors import QuestionError
 from assistant.exports_cli import audit_app, feedback_app
@@ -210,17 +211,7 @@ def render_answer(answer: Answer, streamed: bool = False) -> str:
     """The answer for a terminal; after streaming, only what the stream did not show."""
     lines = ["", "—— 核对后的回答 ——", answer.answer] if streamed else [f"问：{answer.question}", answer.answer]
     for c in answer.citations:
-        place = "，".join(
-            p
-            for p in (
-                c.source,
-                f"第{c.page}页" if c.page else "",
-                f"全宗 {c.fonds}" if c.fonds else "",
-                f"档号 {c.archival_code}" if c.archival_code else "",
-            )
-            if p
-        )
-        lines.append(f"  [{c.id}] {place}")
+        lines.append(f"  [{c.id}] {where(c.source, c.page, c.fonds, c.archival_code)}")
     lines.extend(f"  ⚠ {w}" for w in answer.warnings)
     return "\n".join(lines) + "\n"
 

@@ -15,7 +15,7 @@ from helpers import READER, STAFF, make_pdf, make_settings
 from typer.testing import CliRunner
 
 from assistant import text
-from assistant.answer import catalogue, evidence, followup, kinds, question, rows, series, tense
+from assistant.answer import catalogue, citations, evidence, followup, kinds, question, rows, series, tense
 from assistant.answer.evidence import problem_of
 from assistant.answer.question import analyse
 from assistant.answer.tense import states_target
@@ -29,7 +29,21 @@ from assistant.text.years import document_years, fact_years, years_in
 
 @pytest.mark.parametrize(
     "module",
-    [years, sentences, quantities, synonyms, question, evidence, tense, rows, followup, series, lexical, catalogue],
+    [
+        years,
+        sentences,
+        quantities,
+        synonyms,
+        question,
+        evidence,
+        tense,
+        rows,
+        followup,
+        series,
+        lexical,
+        catalogue,
+        citations,
+    ],
 )
 def test_doctests(module) -> None:
     assert doctest.testmod(module).failed == 0

@@ -21,6 +21,24 @@ def citation_of(number: int, chunk: Chunk) -> Citation:
     )
 
 
+def where(source: str | None, page: object = None, fonds: object = None, code: object = None, sep: str = "，") -> str:
+    """Where a citation points, as an archivist writes it: the parts given, in this order. The one
+    rendering of a citation's place (answers' source lists, exports, the audit log, the CLI).
+
+    >>> where("2022年工作总结.pdf", 3), where("目录.csv", None, "39", "39-1-0011")
+    ('2022年工作总结.pdf，第3页', '目录.csv，全宗 39，档号 39-1-0011')
+    >>> where(None, 3, code="39-1-0011", sep=" ")
+    '第3页 档号 39-1-0011'
+    """
+    parts = [
+        str(source) if source else "",
+        f"第{page}页" if page else "",
+        f"全宗 {fonds}" if fonds else "",
+        f"档号 {code}" if code else "",
+    ]
+    return sep.join(part for part in parts if part)
+
+
 def place_of(chunk: Chunk) -> str:
     """Where a quote comes from, as an archivist would write it."""
     if chunk.archival_code:

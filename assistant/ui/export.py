@@ -18,6 +18,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from assistant.answer.citations import where
 from assistant.models import Answer, Citation
 
 DISCLAIMER = "说明：本回答仅指明馆藏档案出处，供查考参考，不作为证明材料；如需证明，请由馆员依原件出具。"
@@ -32,14 +33,7 @@ def printable(text: str) -> str:
 
 def describe(citation: Citation) -> str:
     """Where a citation points, as an archivist writes it: file, page, fonds, 档号."""
-    parts = [citation.source]
-    if citation.page:
-        parts.append(f"第{citation.page}页")
-    if citation.fonds:
-        parts.append(f"全宗 {citation.fonds}")
-    if citation.archival_code:
-        parts.append(f"档号 {citation.archival_code}")
-    return "，".join(parts)
+    return where(citation.source, citation.page, citation.fonds, citation.archival_code)
 
 
 def to_markdown(answer: Answer, *, mode: str, asked_by: str, when: datetime) -> str:

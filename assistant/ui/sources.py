@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from assistant.access import clearance, may_see
+from assistant.answer.citations import where
 from assistant.errors import AssistantError
 from assistant.index import library
 from assistant.ingest import scans
@@ -139,12 +140,7 @@ def grouped_places(citations: Sequence[Citation]) -> list[str]:
 
 
 def _locator(citation: Citation) -> str:
-    parts = []
-    if citation.page:
-        parts.append(f"第{citation.page}页")
-    if citation.archival_code:
-        parts.append(f"档号 {citation.archival_code}")
-    return " ".join(parts)
+    return where(None, citation.page, code=citation.archival_code, sep=" ")
 
 
 # ---- the sources panel ------------------------------------------------------------------------
@@ -201,10 +197,8 @@ def citation_options(answer: Answer) -> list[dict[str, str]]:
 
 def short_place(citation: Citation) -> str:
     if citation.page:
-        return f"{citation.source} 第{citation.page}页"
-    if citation.archival_code:
-        return f"档号 {citation.archival_code}"
-    return citation.source
+        return where(citation.source, citation.page, sep=" ")
+    return where(None, code=citation.archival_code) or citation.source
 
 
 def cited_kinds(assistant: Assistant, answer: Answer | None) -> dict[str, str]:
