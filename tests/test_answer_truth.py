@@ -23,7 +23,7 @@ from assistant.cli import app
 from assistant.errors import QuestionError
 from assistant.index import lexical
 from assistant.service import build_assistant
-from assistant.text import quantities, sentences, synonyms, years
+from assistant.text import encodings, quantities, sentences, synonyms, years
 from assistant.text.years import document_years, fact_years, years_in
 
 
@@ -32,6 +32,7 @@ from assistant.text.years import document_years, fact_years, years_in
     [
         years,
         sentences,
+        encodings,
         quantities,
         synonyms,
         question,

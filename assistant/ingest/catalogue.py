@@ -38,6 +38,7 @@ from assistant.errors import IngestError
 from assistant.ingest.convert import CATALOGUE_TARGETS, converted
 from assistant.ingest.loaders import check_not_empty, year_of
 from assistant.models import CELL_SEPARATOR, LABEL_SEPARATOR, CatalogueRow
+from assistant.text.encodings import CHINESE_FALLBACK, decoded
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -200,11 +201,9 @@ def _decode_csv(path: Path) -> str:
         raise IngestError(path, f"无法读取文件：{exc.strerror or exc}") from exc
     if b"\x00" in data[:4096]:
         raise IngestError(path, "不是文本格式的 CSV（含有二进制内容）")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decoded(data)
+    if text is not None:
+        return text
     raise IngestError(path, "CSV 编码无法识别（请另存为 UTF-8 或 GBK）")
 
 
@@ -292,7 +291,7 @@ def _dbf_encoding(path: Path) -> str:
         encoding = guess_encoding(head[29]) if len(head) > 29 else "ascii"
     except LookupError:
         encoding = "ascii"
-    return "gb18030" if encoding in {"ascii", "cp437", "cp850"} else encoding
+    return CHINESE_FALLBACK if encoding in {"ascii", "cp437", "cp850"} else encoding
 
 
 def _header_key(cell: object) -> str:

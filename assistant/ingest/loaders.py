@@ -27,6 +27,7 @@ from assistant.errors import IngestError
 from assistant.ingest.convert import DOCUMENT_TARGETS, converted
 from assistant.ingest.tables import Cell, cell_text, table_rows
 from assistant.models import Line, LoadedDocument
+from assistant.text.encodings import decoded
 from assistant.text.years import document_years, remove_years, year_of
 
 if TYPE_CHECKING:
@@ -134,12 +135,9 @@ def _kind_of(path: Path, title: str) -> str:
 
 
 def _read_text(path: Path) -> str:
-    data = _read_bytes(path, MAX_TEXT_BYTES)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decoded(_read_bytes(path, MAX_TEXT_BYTES))
+    if text is not None:
+        return text
     raise IngestError(path, "文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）")
 
 

@@ -37,6 +37,7 @@ from assistant.ingest.figures import figures_of
 from assistant.ingest.loaders import TEXT_SUFFIXES
 from assistant.ingest.ocr import OcrPage, worker_pool
 from assistant.models import AccessChoice, CatalogueRow, Chunk, FileResult, IngestReport
+from assistant.text.encodings import CHINESE_FALLBACK
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def _bad_name(path: Path) -> FileResult | None:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
-        shown = os.fsencode(path).decode("gb18030", errors="replace")
+        shown = os.fsencode(path).decode(CHINESE_FALLBACK, errors="replace")
         return FileResult(
             shown, "failed", message=f"{shown}: 文件名不是 UTF-8 编码（可能是 GBK 编码的文件名），请重命名后再导入"
         )
