@@ -28,7 +28,7 @@ from assistant.answer.evidence import problem_of
 from assistant.answer.question import Question, entities_in
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Chunk, Hit
 from assistant.text.quantities import unit_after
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import END_MARKS, split_sentences
 from assistant.text.years import fact_years, is_year_at
 
 # The material block is fenced so the prompt can say "everything between these lines is material
@@ -138,7 +138,7 @@ def attach_citations(text: str, hits: list[Hit]) -> str:
     return _SENTENCE.sub(marked, text)
 
 
-_SENTENCE = re.compile(r"([^。！？；!?;\n]*[^。！？；!?;\n\s])([。！？；!?;]*)")
+_SENTENCE = re.compile(rf"([^{END_MARKS}\n]*[^{END_MARKS}\n\s])([{END_MARKS}]*)")
 _PAIR_SHARE = 0.35
 
 

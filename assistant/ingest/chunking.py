@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from assistant.ingest.catalogue import row_text
 from assistant.models import CatalogueRow, Chunk, LoadedDocument
-from assistant.text.sentences import SENTENCE_ENDS
+from assistant.text.sentences import SENTENCE_END, SENTENCE_ENDS
 from assistant.text.years import DocumentYears, section_years
 
 # Heading numbering, outermost first: 一、  （一）  1.  （1）
@@ -39,8 +39,6 @@ _HEADING_PATTERNS = (
     re.compile(r"^第[一二三四五六七八九十百\d]+[章节部分]"),
 )
 _HEADING_MAX_CHARS = 32
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-_SENTENCE_ENDS = SENTENCE_ENDS
 _ROW_MAX = 4  # a table row longer than this many chunk sizes is cut
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9%.,]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
@@ -180,16 +178,16 @@ def _paragraphs(doc: LoadedDocument) -> Iterator[_Paragraph]:
             buffer.append(" ")
         buffer.append(text)
         # A PDF line that does not end a sentence is a wrapped line: keep joining.
-        if line.page is None or text.endswith(_SENTENCE_ENDS):
+        if line.page is None or text.endswith(SENTENCE_ENDS):
             yield from flush()
     yield from flush()
 
 
 def _unfinished_sentence(text: str) -> str:
     """The tail of `text` after its last sentence end ('' when it ends a sentence)."""
-    if not text or text.endswith(_SENTENCE_ENDS):
+    if not text or text.endswith(SENTENCE_ENDS):
         return ""
-    cut = max(text.rfind(mark) for mark in _SENTENCE_ENDS)
+    cut = max(text.rfind(mark) for mark in SENTENCE_ENDS)
     return text[cut + 1 :]
 
 
@@ -232,7 +230,7 @@ def _pack(group: list[_Paragraph], size: int, minimum: int) -> Iterator[str]:
 
 
 def _sentences(text: str, size: int) -> Iterator[str]:
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in SENTENCE_END.split(text):
         sentence = sentence.strip()
         while len(sentence) > size:
             yield sentence[:size]

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.ingest.chunking import heading_level
+from assistant.text.sentences import SENTENCE_ENDS
 
 _TEXT_CHAR = re.compile(r"[\w\u3400-\u9fff]")  # CJK ideographs, letters, digits
 _PAGE_NUMBER = re.compile(r"^[-—–－~]\s*\d{1,4}\s*[-—–－~]$|^第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?$")
 _LONE_NUMBER = re.compile(r"^\d{1,4}$")
-_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
 _MARGIN_ZONE = 0.08  # a lone number in the top or bottom 8 % of the page is a page number
 
 
@@ -208,7 +208,7 @@ def _join_lines(rows: Sequence[Sequence[_Placed]], unit: float) -> list[tuple[st
 def _starts_paragraph(
     previous: Sequence[_Placed], row: Sequence[_Placed], before: str, text: str, left: float, right: float, unit: float
 ) -> bool:
-    if before.endswith(_SENTENCE_ENDS) or heading_level(before) is not None or heading_level(text) is not None:
+    if before.endswith(SENTENCE_ENDS) or heading_level(before) is not None or heading_level(text) is not None:
         return True
     if _is_table_row(previous, unit) or _is_table_row(row, unit):  # cells stay one row per line
         return True

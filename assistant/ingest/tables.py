@@ -40,12 +40,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text.sentences import END_MARKS
+
 ROW_SEPARATOR = "｜"
 HEADER_SEPARATOR = "："
 HEADER_JOINER = "·"
 MAX_HEADER_ROWS = 3
-_INNER_SENTENCE_END = re.compile(r"[。！？；!?;]+(?=.)")
-_TRAILING_SENTENCE_END = re.compile(r"[。！？；!?;，,、\s]+$")
+_INNER_SENTENCE_END = re.compile(rf"[{END_MARKS}]+(?=.)")
+_TRAILING_SENTENCE_END = re.compile(rf"[{END_MARKS}，,、\s]+$")
 
 
 @dataclass(frozen=True)

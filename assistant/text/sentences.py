@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+END_MARKS = "。！？；!?;"  # what ends a sentence; the other stages build their patterns from it
+SENTENCE_ENDS = tuple(END_MARKS)
+SENTENCE_END = re.compile(rf"(?<=[{END_MARKS}])")  # the place after each end mark
 _CLAUSE_END = re.compile(r"[，；：｜|]|,(?!\d{3})|:(?!\d)")
 
 
@@ -23,7 +24,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a text, cut at 。！？； and line breaks, stripped, empty ones dropped."""
     parts: list[str] = []
     for line in text.splitlines():
-        parts.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        parts.extend(s.strip() for s in SENTENCE_END.split(line) if s.strip())
     return parts
 
 

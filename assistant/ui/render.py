@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw
 
 from assistant.errors import AssistantError
+from assistant.text.sentences import END_MARKS
 
 if TYPE_CHECKING:
     from assistant.ingest.ocr import PageRef
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 DPI = 100
 _HIGHLIGHT = (255, 214, 0, 90)
-_PIECES = re.compile(r"[\n。；;！？!?]+")
+_PIECES = re.compile(rf"[\n{END_MARKS}]+")
 _MIN_PIECE, _MAX_PIECE = 4, 40
 _TEXT = re.compile(r"[\w\u3400-\u9fff]")
 _MIN_BOX_CHARS = 2
