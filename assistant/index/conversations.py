@@ -13,7 +13,8 @@ user had when it was given.
 Showing a stored answer again is a new showing: `shown_again` decides whether a turn may be shown
 to the user as they are now (clearance not lower than when it was answered, every cited chunk
 still there and within it); a turn that may not is replaced by a sentence saying so. A refusal's
-hint names a nearby source whose level was not recorded, so a resumed refusal is shown without it.
+hint names nearby sources whose levels were not recorded: `ui/conversation.hint_shown_again`
+shows it again only while every place it names is within the user's clearance.
 
 Feedback (👍/👎 and a comment) is kept with a copy of the question, the answer and its sources,
 so it survives the deletion of its conversation and can be exported for evaluation
