@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from assistant.models import Role
 from assistant.service import Assistant
-from bench.bench_load import ASK_FORM, Browser, SimUser, async_client
+from bench.bench_load import SimUser
+from bench.gradio_browser import ASK_FORM, Browser, async_client
 from tests.app_server import App, running_app
 from tests.ui_fixtures import REPORT_NAME
 

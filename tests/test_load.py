@@ -22,16 +22,8 @@ import httpx
 import pytest
 
 from assistant.models import NO_EVIDENCE_ANSWER, Role
-from bench.bench_load import (
-    UPLOAD_FORM,
-    Browser,
-    Question,
-    Reply,
-    SimUser,
-    async_client,
-    last_answer,
-    run_users,
-)
+from bench.bench_load import Question, SimUser, run_users
+from bench.gradio_browser import UPLOAD_FORM, Browser, Reply, async_client, last_answer
 from tests.app_server import App, client, logged_in, running_app
 from tests.ui_fixtures import (
     OPEN_CODE,

@@ -27,7 +27,8 @@ from gradio.utils import get_upload_folder
 from assistant.models import Role
 from assistant.ui.guard import EXPIRED, NOT_YOURS, THROTTLED
 from assistant.ui.handlers import NOT_THIS_SESSION, UPLOAD_REFUSED
-from bench.bench_load import UPLOAD_FORM, Browser, Event, Reply, SimUser, async_client
+from bench.bench_load import SimUser
+from bench.gradio_browser import UPLOAD_FORM, Browser, Event, Reply, async_client
 from tests.app_server import App, client, logged_in, running_app
 from tests.ui_fixtures import RESTRICTED_CODE, RESTRICTED_TITLE, UPLOAD_TEXT
 
