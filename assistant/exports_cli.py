@@ -16,16 +16,15 @@ from assistant.settings import load_settings
 if TYPE_CHECKING:
     from assistant.index.sqlite import Connection
 
+OutFile = Annotated[Path, typer.Argument(help="导出的 CSV 文件")]
+Since = Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)]
+
 audit_app = typer.Typer(help="利用登记（审计日志）：谁在何时问了什么、看到了哪些档案。", no_args_is_help=True)
 
 
 @audit_app.command("export")
 @friendly_errors
-def audit_export_command(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
-    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
-) -> None:
+def audit_export_command(ctx: typer.Context, out: OutFile, since: Since = None) -> None:
     """把利用登记导出为 CSV（Excel 可直接打开）。"""
     from assistant import audit
 
@@ -51,11 +50,7 @@ feedback_app = typer.Typer(help="回答评价：用户对回答的 👍/👎 和
 
 @feedback_app.command("export")
 @friendly_errors
-def feedback_export_command(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="导出的 CSV 文件")],
-    since: Annotated[str | None, typer.Option("--since", help="起始时间，如 2026-01-01", parser=utf8_text)] = None,
-) -> None:
+def feedback_export_command(ctx: typer.Context, out: OutFile, since: Since = None) -> None:
     """把回答评价（问题、回答、出处、评价和意见）导出为 CSV（Excel 可直接打开）。"""
     from assistant.index.conversations import export_feedback_csv
 

@@ -144,7 +144,7 @@ def test_a_resumed_refusal_keeps_its_hint_while_the_document_it_names_is_within_
 
 def test_feedback_with_a_comment_is_stored_and_exported(assistant: Assistant, tmp_path: Path) -> None:
     asked = h.ask(assistant, STAFF, "2022年数字化扫描多少页", None, "问答")
-    turn = conversation.rate(assistant, STAFF, asked.chat, None, False)  # 👎 on the newest answer
+    turn = conversation.rate(assistant, STAFF, asked.chat, False)  # 👎 on the newest answer
     assert turn.turn_id is not None
     assert conversations.ratings(assistant.index.conn, STAFF.name, [turn.turn_id]) == {turn.turn_id: "down"}
     assert (
@@ -152,8 +152,8 @@ def test_feedback_with_a_comment_is_stored_and_exported(assistant: Assistant, tm
         == "已记录您的意见，谢谢。"
     )
     with pytest.raises(conversation.ConversationError):
-        conversation.rate(assistant, READER, asked.chat, 1, True)  # not the reader's chat: nothing to rate
-    conversation.rate(assistant, STAFF, asked.chat, 1, True)  # changed mind: the comment stays
+        conversation.rate(assistant, READER, asked.chat, True)  # not the reader's chat: nothing to rate
+    conversation.rate(assistant, STAFF, asked.chat, True)  # changed mind: the comment stays
     conversations.delete(assistant.index.conn, asked.chat.id or "", STAFF.name)  # feedback outlives its conversation
 
     out = tmp_path / "评价.csv"

@@ -207,9 +207,9 @@ def shown_again(turn: StoredTurn, clearance: int, levels: dict[str, int]) -> Ans
 # ---- feedback ---------------------------------------------------------------------------------
 
 
-def give_feedback(conn: sqlite3.Connection, turn_id: int, user: str, rating: str | None, comment: str = "") -> bool:
-    """Record (or replace) the user's rating of a turn of their own conversation; a rating of None
-    takes it back. The comment is kept unless a new one is given. False when the turn is not theirs."""
+def give_feedback(conn: sqlite3.Connection, turn_id: int, user: str, rating: str, comment: str = "") -> bool:
+    """Record (or replace) the user's rating of a turn of their own conversation. The comment is
+    kept unless a new one is given. False when the turn is not theirs."""
     row = conn.execute(
         "SELECT t.mode, t.answer FROM conversation_turns t JOIN conversations c ON c.id = t.conversation_id "
         "WHERE t.id = ? AND c.user = ?",
@@ -217,9 +217,6 @@ def give_feedback(conn: sqlite3.Connection, turn_id: int, user: str, rating: str
     ).fetchone()
     if row is None:
         return False
-    if rating is None:
-        _write(conn, "DELETE FROM feedback WHERE turn_id = ? AND user = ?", (turn_id, user))
-        return True
     if rating not in RATINGS:
         raise ValueError(rating)
     mode, data = row

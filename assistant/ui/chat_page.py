@@ -192,7 +192,7 @@ def build(ctx: Context) -> Page:
         def rate(chat, request: gr.Request):
             """👍/👎 on the newest answer (the one the sources panel shows and 导出 exports)."""
             with friendly():
-                rated_turn = conversation.rate(assistant, ctx.principal(request), chat, None, liked)
+                rated_turn = conversation.rate(assistant, ctx.principal(request), chat, liked)
                 return (
                     rated_turn.turn_id,
                     gr.update(visible=True),

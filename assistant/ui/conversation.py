@@ -206,13 +206,14 @@ def delete(assistant: Assistant, principal: Principal, chat: Chat | None) -> Non
 # ---- feedback ---------------------------------------------------------------------------------
 
 
-def rate(assistant: Assistant, principal: Principal, chat: Chat | None, index: int | None, liked: object) -> ShownTurn:
-    """Record 👍 (`liked` True), 👎 (False) or take it back ('' / None) on the answer at chat
-    message `index`, or on the newest stored answer when `index` is None; returns that turn."""
+def rate(assistant: Assistant, principal: Principal, chat: Chat | None, liked: bool) -> ShownTurn:
+    """Record 👍 (`liked`) or 👎 on the newest stored answer (the one the sources panel shows and
+    导出 exports; a new rating replaces the last); returns that turn."""
     chat = own(chat, principal)
-    turn = _turn_at(chat, index) if index is not None else _newest(chat)
-    rating = "up" if liked is True else "down" if liked is False else None
-    if not conversations.give_feedback(assistant.index.conn, turn.turn_id or -1, principal.name, rating):
+    turn = _newest(chat)
+    if not conversations.give_feedback(
+        assistant.index.conn, turn.turn_id or -1, principal.name, "up" if liked else "down"
+    ):
         raise ConversationError("该回答已不在对话中，无法评价。")
     return turn
 
@@ -234,13 +235,6 @@ def _newest(chat: Chat) -> ShownTurn:
     if not stored:
         raise ConversationError("还没有可以评价的回答，请先提问。")
     return stored[-1]
-
-
-def _turn_at(chat: Chat, index: int) -> ShownTurn:
-    number = index // 2  # a question and an answer per turn
-    if not 0 <= number < len(chat.turns) or chat.turns[number].turn_id is None:
-        raise ConversationError("这条回答没有保存，无法评价。")
-    return chat.turns[number]
 
 
 # ---- example questions ------------------------------------------------------------------------
