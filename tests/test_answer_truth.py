@@ -15,7 +15,7 @@ from helpers import READER, STAFF, make_pdf, make_settings
 from typer.testing import CliRunner
 
 from assistant import text
-from assistant.answer import catalogue, citations, evidence, followup, kinds, question, rows, series, tense
+from assistant.answer import citations, evidence, followup, kinds, question, rows, series, tense
 from assistant.answer.evidence import problem_of
 from assistant.answer.question import analyse
 from assistant.answer.tense import states_target
@@ -42,7 +42,6 @@ from assistant.text.years import document_years, fact_years, years_in
         followup,
         series,
         lexical,
-        catalogue,
         citations,
     ],
 )

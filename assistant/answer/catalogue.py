@@ -7,6 +7,7 @@ import re
 from assistant.answer.citations import citation_of
 from assistant.index.catalogue import CatalogueQuery, Entry, Listing
 from assistant.models import NO_EVIDENCE_ANSWER, Answer, Chunk
+from assistant.text.years import years_of
 
 _SHOWN_IN_COUNT = 10
 
@@ -78,17 +79,6 @@ def scope_of(query: CatalogueQuery) -> str:
     if query.retention:
         parts.append(f"保管期限为{query.retention}")
     return " ".join(parts) + "的档案" if parts else "档案"
-
-
-def years_of(low: int | None, high: int | None) -> str:
-    """A year range as a scope says it; either end may be open.
-
-    >>> years_of(1976, 1976), years_of(1976, 1980), years_of(1976, None), years_of(None, 1980)
-    ('1976年', '1976—1980年', '1976年以来', '1980年以前')
-    """
-    if low is not None and high is not None:
-        return f"{low}年" if low == high else f"{low}—{high}年"
-    return f"{low}年以来" if low is not None else f"{high}年以前"
 
 
 def _unit(question: str) -> str:

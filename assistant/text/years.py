@@ -316,3 +316,14 @@ def period_in(text: str) -> str:
 
 def is_plan_period(period: str) -> bool:
     return period.startswith("十") and period.endswith("五")
+
+
+def years_of(low: int | None, high: int | None) -> str:
+    """A year range as a scope or a filter says it; either end may be open.
+
+    >>> years_of(1976, 1976), years_of(1976, 1980), years_of(1976, None), years_of(None, 1980)
+    ('1976年', '1976—1980年', '1976年以来', '1980年以前')
+    """
+    if low is not None and high is not None:
+        return f"{low}年" if low == high else f"{low}—{high}年"
+    return f"{low}年以来" if low is not None else f"{high}年以前"

@@ -30,6 +30,7 @@ from assistant.ingest.pipeline import SUPPORTED_SUFFIXES
 from assistant.models import AccessChoice, Answer, FileResult, Filters, IngestReport, Principal, Role
 from assistant.prompts import Mode
 from assistant.service import Assistant
+from assistant.text.years import years_of
 from assistant.ui import conversation, sources
 from assistant.ui.conversation import Chat, Message
 from assistant.ui.export import export_answer
@@ -241,8 +242,7 @@ def filter_words(filters: Filters) -> str:
     if filters.fonds:
         parts.append(f"全宗 {filters.fonds}")
     if filters.year_from is not None or filters.year_to is not None:
-        low, high = filters.year_from, filters.year_to
-        parts.append(f"{low}年" if low == high else f"{low or ''}—{high or ''}年")
+        parts.append(years_of(filters.year_from, filters.year_to))
     labels = dict((value, label) for label, value in KIND_CHOICES)
     if filters.kinds:
         parts.append("、".join(labels[kind] for kind in filters.kinds))
