@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.answer.llm import check_llm
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, storage_error
 from assistant.index.reindex import unfinished_reindex
+from assistant.index.store import write_problem
 from assistant.ingest.levels import stale_sources
 from assistant.settings import Settings
 
@@ -66,6 +67,10 @@ def diagnose(settings: Settings) -> tuple[list[str], list[str]]:
             f"索引由旧版本建立（{'、'.join(assistant.index.stale)}已更新），在重建前不能导入新文件："
             f"请运行 archive-assistant --index-dir {settings.index_dir} reindex"
         )
+    # A read-only mount opens and reads like any index; only the first write (an answer's audit
+    # entry) would fail, so the folder is tried here.
+    if unwritable := write_problem(settings.index_dir):
+        problems.append(str(storage_error(unwritable, f"索引目录 {settings.index_dir} 无法写入，提问和导入都会失败")))
     if status.chunks == 0:
         problems.append("索引为空：请先运行 archive-assistant ingest <目录>")
     assistant.close()

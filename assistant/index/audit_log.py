@@ -46,7 +46,13 @@ def insert(
             (user, role, mode, question, status, json.dumps(shown, ensure_ascii=False)),
         )
     except sqlite3.OperationalError as exc:
-        raise storage_error(exc, "无法写入利用登记，本次回答没有显示") from exc
+        raise storage_error(exc, f"无法写入索引 {_folder(conn)} 的利用登记，本次回答没有显示") from exc
+
+
+def _folder(conn: sqlite3.Connection) -> str:
+    """The folder of the connection's database file, for a message the administrator can act on."""
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    return str(Path(path).parent) if path else "（内存数据库）"
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:

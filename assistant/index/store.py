@@ -56,7 +56,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None, *, reindexi
     try:
         return _open(settings, embedder, reindexing)
     except (sqlite3.Error, OSError, chromadb.errors.ChromaError) as exc:
-        problem = _unwritable(settings.index_dir)
+        problem = write_problem(settings.index_dir)
         if problem is None and not _looks_like_storage(exc):
             raise
         raise storage_error(problem or exc, f"无法打开索引目录 {settings.index_dir}") from exc
@@ -82,7 +82,7 @@ def _open(settings: Settings, embedder: Embedder, reindexing: bool) -> Index:
     return index
 
 
-def _unwritable(folder: Path) -> OSError | None:
+def write_problem(folder: Path) -> OSError | None:
     """The error a small write in `folder` meets (read-only, full, no permission), or None."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
