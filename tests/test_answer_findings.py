@@ -100,3 +100,16 @@ def test_a_period_open_at_one_end_counts_every_year_on_that_side(sample_assistan
     assert "1990年以前的档案" in sample_assistant.ask("1990年以前全宗39有多少卷", STAFF).answer
     before, after, alone = counts.values()
     assert before + after == total and alone < before
+
+
+def test_catalogue_entries_do_not_answer_a_question_about_volumes() -> None:
+    """ "多少卷档案完成了数字化" was answered with "目录著录35247条": 条 counted as a unit of volumes."""
+    from assistant.answer.kinds import answering_quantity
+    from assistant.answer.question import analyse
+
+    sentence = "持续推进馆藏档案数字化，完成数字化扫描254607页，完成目录著录35247条，数字化经费26.84万元。"
+    volumes = analyse("2023年档案馆共有多少卷档案完成了数字化？", current_year=2026)
+    entries = analyse("2023年著录了多少条目录", current_year=2026)
+    assert answering_quantity(volumes, sentence) is None
+    found = answering_quantity(entries, sentence)
+    assert found is not None and (found.number, found.unit) == ("35247", "条")

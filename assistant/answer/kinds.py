@@ -28,7 +28,7 @@ _PLACE_WORDS = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|镇|乡|村|�
 _CAUSE = re.compile(r"因为|由于|原因|为了|主要是|导致|所以|因此|鉴于|得益于|受.{1,8}影响")
 _DEFINES = re.compile(r"是|指|即|称为|叫做|就是|表示|代表|意味着|：")
 _CHANGE_CLAUSE = re.compile(r"比上年|比去年|同比|较上年|较去年|增长|增加|减少|下降|提高|降低|增幅|降幅|上升|回落")
-_NAMED_UNIT = re.compile(r"(?:多少|几)([卷件册盒份张条篇部])|([卷件册盒份张条篇部])数")
+_NAMED_UNIT = re.compile(r"(?:多少|几)([卷件册盒份张篇部])|([卷件册盒份张篇部])数")
 
 
 def kind_answer(question: Question, sentence: str) -> tuple[str, str, str | None]:

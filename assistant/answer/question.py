@@ -76,7 +76,8 @@ _UNIT_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("visits", re.compile(r"人次|卷次|件次|卷（件）次|册次")),
     ("pages", re.compile(r"多少页|几页|页数|多少幅|几幅")),
     ("score", re.compile(r"多少分|几分|得分|分数|评分")),
-    ("volumes", re.compile(r"多少[卷件册盒份张条篇部]|几[卷件册盒份张条篇部]|[卷件册盒份张条篇部]数")),
+    ("entries", re.compile(r"多少万?条|几条|条数")),
+    ("volumes", re.compile(r"多少[卷件册盒份张篇部]|几[卷件册盒份张篇部]|[卷件册盒份张篇部]数")),
     # "档案馆有多少人？" asks its staff, "接待了多少人" whom it served (people, below).
     (
         "headcount",
