@@ -3,8 +3,8 @@ question across years answered from each year's checked figure.
 
 Retrieval is `assistant.retrieve` (its years narrowed by `routing.year_filters`); finding the
 sentences that answer and rendering them is `assistant.answer`. The counts a term's weight needs
-(chunks visible to a clearance) and our archive's place (the entity a question does not name)
-are cached per clearance until the holdings change (`forget`).
+are the index's (`index/term_counts.py`); our archive's place (the entity a question does not
+name) is cached per clearance until the holdings change (`forget`).
 """
 
 from __future__ import annotations
@@ -31,12 +31,10 @@ class Passages:
     def __init__(self, settings: Settings, index: Index) -> None:
         self.settings = settings
         self.index = index
-        self._visible_chunks: dict[int, int] = {}
         self._home: dict[int, str] = {}
 
     def forget(self) -> None:
-        """Drop the cached counts and place: the holdings or their levels changed."""
-        self._visible_chunks.clear()
+        """Drop the cached place: the holdings or their levels changed."""
         self._home.clear()
 
     def answer(
@@ -149,8 +147,9 @@ class Passages:
         found = retrieve(self.index, question.text, principal, filters, limit)
         timings["retrieve"] += (time.perf_counter() - started) * 1000
         max_level = clearance(principal)
-        frequencies = db.document_frequencies(self.index.conn, found.query_terms, max_level)
-        weights = term_weights(found.query_terms, frequencies, self.visible_total(max_level))
+        frequencies = found.frequencies
+        visible = self.index.term_counts.visible_total(self.index.conn, max_level)
+        weights = term_weights(found.query_terms, frequencies, visible)
         unseen = frozenset(t for t in found.query_terms if not frequencies.get(t))
         finding = find(
             question,
@@ -162,8 +161,3 @@ class Passages:
             unseen=unseen,
         )
         return finding, found.hits
-
-    def visible_total(self, max_level: int) -> int:
-        if max_level not in self._visible_chunks:
-            self._visible_chunks[max_level] = db.count_visible_chunks(self.index.conn, max_level)
-        return self._visible_chunks[max_level]

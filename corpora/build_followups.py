@@ -130,6 +130,8 @@ def conversation_items(ctx: Ctx, series: dict[int, YearFigures], gold: list[dict
     chats: list[list[dict]] = [
         [
             _turn(f"{y_mid}年完成数字化扫描多少页？", [t[y_mid]["saomiao"]], y_mid),
+            # 上一年 counts from the year just asked about, not from today (去年 would).
+            *([_turn("那上一年呢？", [t[y_mid - 1]["saomiao"]], y_mid - 1)] if y_mid - 1 in t else []),
             _turn(f"那{y_last}年呢？", [t[y_last]["saomiao"]], y_last),
             _turn(f"{y0}年的呢", [t[y0]["saomiao"]], y0),
         ],

@@ -10,7 +10,10 @@ from helpers import sqlite_index
 from assistant import retrieve
 from assistant.index import db
 from assistant.index.lexical import match_expression, terms
+from assistant.index.sqlite import transaction
+from assistant.index.term_counts import TermCounts
 from assistant.models import Chunk, Filters
+from assistant.retrieve.lexical import RANKED_ROWS
 
 
 def _chunk(n: int, text: str, year: int | None, kind: str = "report") -> Chunk:
@@ -87,12 +90,86 @@ def test_an_index_without_year_tags_is_upgraded_on_open(tmp_path: Path) -> None:
     assert db.connect(path).execute("SELECT count(*) FROM chunks_fts").fetchone() == (4,)  # opened again: no copy
 
 
+def _candidates(conn: sqlite3.Connection, question: str, limit: int, max_level: int = 0) -> list[str]:
+    words = terms(question)
+    frequencies = TermCounts().frequencies(conn, words, max_level)
+    return [c for c, _ in retrieve.lexical_candidates(conn, words, frequencies, Filters(), max_level, limit)]
+
+
 def test_chunks_holding_every_term_come_first_and_any_term_fills_up(tmp_path: Path) -> None:
     conn = _store(tmp_path / "a.sqlite3")
     question = terms("查档接待流程")  # every term only in the guide; 查档/接待 in every report too
-    assert retrieve.lexical_candidates(conn, question, Filters(), 0, limit=1) == [
-        hit for hit in db.lexical_search(conn, match_expression(question, "AND"), Filters(), 0, 1)
-    ]
-    ranked = [chunk_id for chunk_id, _ in retrieve.lexical_candidates(conn, question, Filters(), 0, limit=10)]
+    frequencies = TermCounts().frequencies(conn, question, 0)
+    best = retrieve.lexical_candidates(conn, question, frequencies, Filters(), 0, limit=1)
+    every = match_expression(question, "AND")
+    assert every and [c for c, _ in best] == [c for c, _ in db.lexical_search(conn, every, Filters(), 0, 1)]
+    ranked = _candidates(conn, "查档接待流程", limit=10)
     assert ranked[0] == "c3" and sorted(ranked) == ["c1", "c2", "c3", "c4"]
-    assert retrieve.lexical_candidates(conn, [], Filters(), 0, limit=10) == []
+    assert retrieve.lexical_candidates(conn, [], {}, Filters(), 0, limit=10) == []
+
+
+def test_a_word_no_chunk_holds_does_not_empty_the_search(tmp_path: Path) -> None:
+    conn = _store(tmp_path / "a.sqlite3")
+    # 韩明 is in no chunk: the chunk holding every other word still comes first.
+    assert _candidates(conn, "韩明的查档接待流程", limit=10)[0] == "c3"
+    assert _candidates(conn, "韩明", limit=10) == []
+
+
+def test_the_commonest_word_is_let_go_first_and_alone_fills_nothing(tmp_path: Path) -> None:
+    common = [_chunk(n, "库房巡查记录。", None) for n in range(10, 11 + RANKED_ROWS)]
+    rare = [
+        _chunk(1, "库房消防检查，温湿度正常。", None),
+        _chunk(2, "消防器材检查，温湿度正常。", None),
+        _chunk(3, "消防通道畅通。", None),
+    ]
+    conn = sqlite_index(tmp_path / "a.sqlite3", [*common, *rare])
+    # Every word at once, then without 库房 (in thousands of chunks), then 温湿度 or 消防 alone
+    # (the rarer first); chunks holding only 库房 are too many to rank and are left to the dense leg.
+    assert _candidates(conn, "库房消防温湿度", limit=10) == ["c1", "c2"]
+    assert _candidates(conn, "库房的消防", limit=10)[0] == "c1"
+    assert sorted(_candidates(conn, "库房的消防", limit=10)) == ["c1", "c2", "c3"]
+
+
+def test_only_the_newest_matching_rows_are_ranked_when_asked(tmp_path: Path) -> None:
+    conn = _store(tmp_path / "a.sqlite3")
+    match = match_expression(terms("接待查档"), "AND")
+    assert match
+    assert sorted(c for c, _ in db.lexical_search(conn, match, Filters(), 0, 10)) == ["c1", "c2", "c3", "c4"]
+    assert sorted(c for c, _ in db.lexical_search(conn, match, Filters(), 0, 10, ranked=2)) == ["c3", "c4"]
+    assert len(db.lexical_search(conn, match, Filters(), 0, 10, ranked=50)) == 4
+
+
+def test_word_counts_follow_the_holdings_of_another_connection(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    reader = _store(path)
+    counts = TermCounts()
+    assert counts.frequencies(reader, ["流程", "韩明"], 0) == {"流程": 1, "韩明": 0}
+    assert counts.visible_total(reader, 0) == 4
+    writer = db.connect(path)  # an ingest beside the running app
+    with transaction(writer):
+        db.insert_source(
+            writer,
+            source_id="s2",
+            path="/s2.pdf",
+            name="s2.pdf",
+            kind="report",
+            content_hash="h2",
+            title="s2",
+            year=None,
+            chunks=[_chunk(9, "韩明退休审批流程。", None)],
+        )
+    assert counts.frequencies(reader, ["流程", "韩明"], 0) == {"流程": 2, "韩明": 1}
+    assert counts.visible_total(reader, 0) == 5
+    with transaction(writer):  # relabelled above this clearance
+        writer.execute("UPDATE chunks SET access_level = 2 WHERE id = 'c9'")
+    assert counts.frequencies(reader, ["流程", "韩明"], 0) == {"流程": 1, "韩明": 0}
+    assert counts.visible_total(reader, 0) == 4
+
+
+def test_a_word_only_restricted_chunks_hold_searches_like_a_word_no_chunk_holds(tmp_path: Path) -> None:
+    restricted = Chunk(**{**vars(_chunk(9, "韩明调动审批。", None)), "access_level": 2})
+    conn = sqlite_index(tmp_path / "a.sqlite3", [*CHUNKS, restricted])
+    assert TermCounts().frequencies(conn, ["韩明"], 0) == {"韩明": 0}
+    assert _candidates(conn, "韩明的查档接待流程", limit=10) == _candidates(conn, "王五的查档接待流程", limit=10)
+    assert "c9" not in _candidates(conn, "韩明调动审批", limit=10)
+    assert _candidates(conn, "韩明调动审批", limit=10, max_level=2)[0] == "c9"

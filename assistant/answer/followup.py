@@ -24,6 +24,8 @@ the previous question's slots (years, places, 档号, topic) and replaces what i
 '2023年比2022年公用经费多了多少？'
 >>> resolve("那前年呢？", ["2025年接待查档多少人次？"], current_year=2026).question
 '2024年接待查档多少人次？'
+>>> resolve("那上一年呢？", ["2023年接待查档多少人次？"], current_year=2026).question
+'2022年接待查档多少人次？'
 >>> resolve("那2024年的目标呢？", ["2023年的档案数字化率是多少？"]).question
 '2024年档案数字化率的目标是多少？'
 
@@ -83,7 +85,8 @@ class Resolution:
 
 def resolve(question: str, history: list[str], current_year: int | None = None) -> Resolution:
     """The question as a standalone one, given the user's earlier questions (oldest first).
-    With `current_year`, a follow-up's 去年 / 前年 are the years they mean ("那前年呢？")."""
+    With `current_year`, a follow-up's 去年 / 前年 are the years they mean ("那前年呢？");
+    上一年 / 下一年 count from the year of the question before, when it names one."""
     previous: Resolution | None = None
     for earlier in history:
         previous = _resolve_one(earlier, previous, current_year)
@@ -94,9 +97,11 @@ def _resolve_one(question: str, previous: Resolution | None, current_year: int |
     original = asked = question.strip()
     if previous is None:
         return Resolution(asked, False)
-    if current_year:
-        asked = absolute_years(asked, current_year)
     before = previous.question
+    talked_about = years_in(before)
+    reference = talked_about[0] if len(talked_about) == 1 else None
+    if current_year or reference:
+        asked = absolute_years(asked, current_year, reference)
     if _MORE.match(asked):
         return Resolution(before, True, page=previous.page + 1)
     core = _POINTING.sub("", asked).strip()

@@ -178,9 +178,12 @@ def chunks_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, Chunk]:
 
 
 def lexical_search(
-    conn: Connection, match: str, filters: Filters, max_level: int, limit: int
+    conn: Connection, match: str, filters: Filters, max_level: int, limit: int, ranked: int | None = None
 ) -> list[tuple[str, float]]:
-    """(chunk id, bm25) best first, among chunks the principal may see and the filters allow."""
+    """(chunk id, bm25) best first, among chunks the principal may see and the filters allow.
+
+    BM25 scores every row the MATCH finds before it can sort them; with `ranked`, when more rows
+    than that match, only the `ranked` most recently stored of them are scored."""
     where, params = filter_sql(filters, max_level)
     if filters.years:  # the same rule as filter_sql's, inside the MATCH, so FTS5 ranks fewer rows
         tags = " OR ".join(f'"{year_tag(y)}"' for y in (*filters.years, None))
@@ -189,9 +192,20 @@ def lexical_search(
         # The year_tag column weighs nothing: it only narrows which rows are ranked.
         "SELECT c.id, bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts "
         "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+        f"WHERE chunks_fts MATCH ? AND chunks_fts.rowid >= ? AND {where} ORDER BY score LIMIT ?"
     )
-    return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
+    first = _first_ranked_rowid(conn, match, ranked) if ranked else 0
+    return [(r[0], r[1]) for r in conn.execute(sql, [match, first, *params, limit])]
+
+
+def _first_ranked_rowid(conn: Connection, match: str, ranked: int) -> int:
+    """The rowid from which the `ranked` newest rows matching start (FTS5 walks its posting
+    lists backwards by rowid without scoring them), or 0 when fewer match."""
+    row = conn.execute(
+        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (match, ranked - 1),
+    ).fetchone()
+    return row[0] if row else 0
 
 
 def issuers(conn: Connection, max_level: int) -> list[str]:
@@ -250,6 +264,12 @@ def document_frequencies(conn: Connection, words: Sequence[str], max_level: int)
             (f'"{word}"', max_level),
         ).fetchone()[0]
     return frequencies
+
+
+def holdings_generation(conn: Connection) -> str:
+    """A value that changes whenever chunks are added, removed or relabelled (schema.py's triggers)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'holdings'").fetchone()
+    return row[0] if row else "0"
 
 
 def count_visible_chunks(conn: Connection, max_level: int) -> int:

@@ -57,6 +57,20 @@ CREATE INDEX IF NOT EXISTS chunks_code ON chunks(code_key);
 -- narrows the MATCH itself instead of filtering every row the terms match (docs/benchmarks/scale.md).
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, year_tag);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+-- meta 'holdings' counts changes to the chunks a principal could see (added, removed, relabelled),
+-- from any process: cached word counts are kept until it moves (index/term_counts.py).
+CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
+    INSERT INTO meta(key, value) VALUES ('holdings', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
+    INSERT INTO meta(key, value) VALUES ('holdings', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_relabelled AFTER UPDATE OF access_level ON chunks BEGIN
+    INSERT INTO meta(key, value) VALUES ('holdings', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+END;
 CREATE TABLE IF NOT EXISTS catalogue (
     rowid INTEGER PRIMARY KEY,
     chunk_id TEXT NOT NULL,

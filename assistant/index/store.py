@@ -19,6 +19,7 @@ import chromadb.errors
 from assistant.errors import IndexMismatchError, storage_error
 from assistant.index import audit_log, conversations, db, identity, vectors
 from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.term_counts import TermCounts
 from assistant.settings import Settings
 
 
@@ -31,6 +32,7 @@ class Index:
     # Pipeline stages (in Chinese) that another release ran on the stored text: the index then
     # answers as before but takes no new files until `reindex` rebuilds it (index/identity.py).
     stale: list[str] = field(default_factory=list)
+    term_counts: TermCounts = field(default_factory=TermCounts, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @property

@@ -40,6 +40,7 @@ _DENSE_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-leg")
 class Retrieval:
     hits: list[Hit]
     query_terms: list[str]
+    frequencies: dict[str, int]  # how many visible chunks hold each term (0: none)
 
 
 def retrieve(index: Index, question: str, principal: Principal, filters: Filters, limit: int) -> Retrieval:
@@ -49,7 +50,8 @@ def retrieve(index: Index, question: str, principal: Principal, filters: Filters
     max_level = clearance(principal)
     question_terms = terms(question)
     dense_leg = _DENSE_LEGS.submit(dense_candidates, index, question, filters, max_level, limit)
-    lexical = lexical_candidates(index.conn, question_terms, filters, max_level, limit)
+    frequencies = index.term_counts.frequencies(index.conn, question_terms, max_level)
+    lexical = lexical_candidates(index.conn, question_terms, frequencies, filters, max_level, limit)
     dense = dense_leg.result()
     legs = {
         "lexical": (1.0, [i for i, _ in lexical]),
@@ -63,4 +65,4 @@ def retrieve(index: Index, question: str, principal: Principal, filters: Filters
         # Defence in depth: the legs filtered already; a stale vector must not slip through.
         if i in chunks and chunks[i].access_level <= max_level
     ]
-    return Retrieval(hits=hits, query_terms=question_terms)
+    return Retrieval(hits=hits, query_terms=question_terms, frequencies=frequencies)

@@ -1,4 +1,12 @@
-"""The lexical leg: jieba terms matched in SQLite FTS5, ranked by BM25, access-filtered in SQL."""
+"""The lexical leg: jieba terms matched in SQLite FTS5, ranked by BM25, access-filtered in SQL.
+
+Chunks holding every term of the question come first. When fewer than wanted do, the question's
+commonest term is let go and the rest must all be held, then the next commonest, down to the
+rarest term alone; an OR over every term fills what is left when that is cheap. At 1M chunks an
+OR over the common words of a question (部门, 经费, 材料) matched most of the index and BM25 had
+to score all of it (640 ms for one question); letting the commonest words go keeps every query
+as small as the question's rarest word (docs/benchmarks/scale.md).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +14,65 @@ from assistant.index import db
 from assistant.index.lexical import match_expression
 from assistant.index.sqlite import Connection
 from assistant.models import Filters
+from assistant.text.synonyms import alternatives
+
+# BM25 scores every row a MATCH finds before it sorts them, about 9 µs a row for an eight-word
+# AND at 1M chunks. Past this many rows only the newest are ranked, and an OR over all the
+# question's words that would find more is not run: its words are all common, and the dense
+# leg ranks such a question better than BM25 over half the index could.
+RANKED_ROWS = 5000
 
 
 def lexical_candidates(
-    conn: Connection, question_terms: list[str], filters: Filters, max_level: int, limit: int
+    conn: Connection,
+    question_terms: list[str],
+    frequencies: dict[str, int],
+    filters: Filters,
+    max_level: int,
+    limit: int,
 ) -> list[tuple[str, float]]:
-    """Chunks holding every term of the question, best first; only when fewer than `limit` do,
-    those holding any term fill up the rest. BM25 over OR-ed common words (人员, 经费, 情况) had to
-    score most of the index: at 1M chunks p95 fell from 661 to 270 ms this way, with the same
-    gold-set results (docs/benchmarks/scale.md)."""
-    every = match_expression(question_terms, "AND")
-    if every is None:
+    """Up to `limit` (chunk id, bm25), those holding more of the question's rarer terms first.
+    `frequencies` are the terms' visible chunk counts (`TermCounts.frequencies`)."""
+    wanted = searchable_terms(question_terms, frequencies)
+    found: list[tuple[str, float]] = []
+    for held in range(len(wanted), 0, -1):
+        found += _new_hits(conn, wanted[:held], "AND", found, frequencies, filters, max_level, limit)
+        if len(found) >= limit:
+            return found[:limit]
+    if len(wanted) > 1 and sum(frequencies.get(t, 0) for t in wanted) <= RANKED_ROWS:
+        found += _new_hits(conn, wanted, "OR", found, frequencies, filters, max_level, limit)
+    return found[:limit]
+
+
+def searchable_terms(question_terms: list[str], frequencies: dict[str, int]) -> list[str]:
+    """The question's distinct terms that some visible chunk holds (or that have another
+    spelling to search for), rarest first. A term no visible chunk holds would only empty
+    every AND it is in; dropping it shows nothing about restricted chunks, which are not
+    counted (`db.document_frequencies`)."""
+    distinct = dict.fromkeys(t for t in question_terms if t)
+    kept = [t for t in distinct if frequencies.get(t, 0) > 0 or len(alternatives(t)) > 1]
+    return sorted(kept, key=lambda t: frequencies.get(t, 0))
+
+
+def _new_hits(
+    conn: Connection,
+    group: list[str],
+    operator: str,
+    found: list[tuple[str, float]],
+    frequencies: dict[str, int],
+    filters: Filters,
+    max_level: int,
+    limit: int,
+) -> list[tuple[str, float]]:
+    """The best hits of `group` joined by `operator` that are not in `found` yet, at most as
+    many as `found` still lacks."""
+    match = match_expression(group, operator)
+    if match is None:
         return []
-    found = db.lexical_search(conn, every, filters, max_level, limit)
-    some = match_expression(question_terms, "OR")
-    if some is None or len(found) >= limit or some == every:  # one term: AND and OR are the same query
-        return found
+    counts = [frequencies.get(t, 0) for t in group]
+    rows = min(counts) if operator == "AND" else sum(counts)
+    spelled_otherwise = any(len(alternatives(t)) > 1 for t in group)
+    ranked = RANKED_ROWS if rows > RANKED_ROWS or spelled_otherwise else None
     seen = {chunk_id for chunk_id, _ in found}
-    more = [hit for hit in db.lexical_search(conn, some, filters, max_level, limit) if hit[0] not in seen]
-    return found + more[: limit - len(found)]
+    hits = db.lexical_search(conn, match, filters, max_level, limit + len(found), ranked)
+    return [hit for hit in hits if hit[0] not in seen][: limit - len(found)]

@@ -68,6 +68,8 @@ RELATIVE_YEARS = {
     "下一年": 1,
     "下年度": 1,
 }
+# Of those, the ones that count from the year being talked about rather than from today.
+_FROM_THE_YEAR_TALKED_ABOUT = frozenset({"当年", "上年度", "上一年", "上年", "下一年", "下年度"})
 _RELATIVE = re.compile("|".join(sorted(RELATIVE_YEARS, key=len, reverse=True)))
 # "比上年增加", "较去年同期": the relative word is a comparison's base there, not the fact's year.
 _RELATIVE_COMPARED = re.compile(
@@ -182,21 +184,27 @@ def relative_years(text: str, published: int) -> tuple[int, ...]:
     return _plausible(published + RELATIVE_YEARS[word] for word in _RELATIVE.findall(text))
 
 
-def absolute_years(text: str, current: int) -> str:
+def absolute_years(text: str, current: int | None, reference: int | None = None) -> str:
     """`text` with 今年 / 去年 / 前年 … written as the years they mean in `current`; a relative
-    word that is a comparison's base (比上年, 去年同期) is left as it is.
+    word that is a comparison's base (比上年, 去年同期) is left as it is. With `reference`, the
+    year a conversation is about, 上一年 / 下一年 / 当年 count from that year instead: they point
+    back at the year just talked about, where 去年 points at the calendar.
 
     >>> absolute_years("那前年呢？", 2026)
     '那2024年呢？'
     >>> absolute_years("去年比上年增加了多少", 2026)
     '2025年比上年增加了多少'
+    >>> absolute_years("那上一年呢？", 2026, reference=2023), absolute_years("那去年呢？", 2026, reference=2023)
+    ('那2022年呢？', '那2025年呢？')
     """
     compared = [m.span() for m in _RELATIVE_COMPARED.finditer(text)]
 
     def said(match: re.Match[str]) -> str:
-        if any(start <= match.start() < end for start, end in compared):
-            return match.group(0)
-        return f"{current + RELATIVE_YEARS[match.group(0)]}年"
+        word = match.group(0)
+        base = reference if reference is not None and word in _FROM_THE_YEAR_TALKED_ABOUT else current
+        if base is None or any(start <= match.start() < end for start, end in compared):
+            return word
+        return f"{base + RELATIVE_YEARS[word]}年"
 
     return _RELATIVE.sub(said, text)
 
