@@ -173,3 +173,19 @@ def test_a_word_only_restricted_chunks_hold_searches_like_a_word_no_chunk_holds(
     assert _candidates(conn, "韩明的查档接待流程", limit=10) == _candidates(conn, "王五的查档接待流程", limit=10)
     assert "c9" not in _candidates(conn, "韩明调动审批", limit=10)
     assert _candidates(conn, "韩明调动审批", limit=10, max_level=2)[0] == "c9"
+
+
+def test_rows_qualify_by_every_term_and_are_scored_by_the_rarer_ones(tmp_path: Path) -> None:
+    conn = _store(tmp_path / "a.sqlite3")
+    every = match_expression(terms("接待查档"), "AND")
+    assert every
+    plain = db.lexical_search(conn, every, Filters(), 0, 10)
+    scored = db.lexical_search(conn, every, Filters(), 0, 10, scored_by='"接待"')
+    assert sorted(c for c, _ in scored) == sorted(c for c, _ in plain) == ["c1", "c2", "c3", "c4"]
+    # Scored by a word only the guide holds: only rows holding it and every word of the match.
+    assert [c for c, _ in db.lexical_search(conn, every, Filters(), 0, 10, scored_by='"流程"')] == ["c3"]
+    assert db.lexical_search(conn, match_expression(["流程"], "AND") or "", Filters(), 0, 10, scored_by='"接待"') == [
+        hit for hit in db.lexical_search(conn, '"流程"', Filters(), 0, 10, scored_by='"接待"')
+    ]
+    in_2022 = db.lexical_search(conn, every, Filters(years=(2022,)), 0, 10, scored_by='"接待"')
+    assert sorted(c for c, _ in in_2022) == ["c2", "c3"]

@@ -178,24 +178,56 @@ def chunks_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, Chunk]:
 
 
 def lexical_search(
-    conn: Connection, match: str, filters: Filters, max_level: int, limit: int, ranked: int | None = None
+    conn: Connection,
+    match: str,
+    filters: Filters,
+    max_level: int,
+    limit: int,
+    ranked: int | None = None,
+    scored_by: str | None = None,
 ) -> list[tuple[str, float]]:
     """(chunk id, bm25) best first, among chunks the principal may see and the filters allow.
 
     BM25 scores every row the MATCH finds before it can sort them; with `ranked`, when more rows
-    than that match, only the `ranked` most recently stored of them are scored."""
+    than that match, only the `ranked` most recently stored of them are scored. And it weighs
+    each term by first walking all of the term's postings: with `scored_by`, a MATCH over the
+    rarer of `match`'s terms, only those are weighed and the rest only decide which rows qualify.
+    """
     where, params = filter_sql(filters, max_level)
-    if filters.years:  # the same rule as filter_sql's, inside the MATCH, so FTS5 ranks fewer rows
-        tags = " OR ".join(f'"{year_tag(y)}"' for y in (*filters.years, None))
-        match = f"terms : ({match}) AND year_tag : ({tags})"
+    match = _within_years(match, filters)
+    first = _first_ranked_rowid(conn, match, ranked) if ranked else 0
+    qualifies, args = "", [match, first]
+    if scored_by is not None:
+        # The + keeps the rowid test from FTS5, which would run the scoring MATCH once per rowid.
+        qualifies = "AND +chunks_fts.rowid IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid >= ?) "
+        args = [f"terms : ({scored_by})", first, match, first]
     sql = (
         # The year_tag column weighs nothing: it only narrows which rows are ranked.
         "SELECT c.id, bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts "
         "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH ? AND chunks_fts.rowid >= ? AND {where} ORDER BY score LIMIT ?"
+        f"WHERE chunks_fts MATCH ? AND chunks_fts.rowid >= ? {qualifies}AND {where} ORDER BY score LIMIT ?"
     )
-    first = _first_ranked_rowid(conn, match, ranked) if ranked else 0
-    return [(r[0], r[1]) for r in conn.execute(sql, [match, first, *params, limit])]
+    return [(r[0], r[1]) for r in conn.execute(sql, [*args, *params, limit])]
+
+
+def any_lexical_match(conn: Connection, match: str, filters: Filters, max_level: int) -> bool:
+    """Whether some chunk the principal may see and the filters allow matches (nothing is scored)."""
+    where, params = filter_sql(filters, max_level)
+    match = _within_years(match, filters)
+    sql = (
+        "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH ? AND {where} LIMIT 1"
+    )
+    return conn.execute(sql, [match, *params]).fetchone() is not None
+
+
+def _within_years(match: str, filters: Filters) -> str:
+    """`match` narrowed to the filters' years (and undated chunks): filter_sql's rule inside the
+    MATCH, so FTS5 walks fewer rows."""
+    if not filters.years:
+        return match
+    tags = " OR ".join(f'"{year_tag(y)}"' for y in (*filters.years, None))
+    return f"terms : ({match}) AND year_tag : ({tags})"
 
 
 def _first_ranked_rowid(conn: Connection, match: str, ranked: int) -> int:
