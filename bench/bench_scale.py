@@ -479,6 +479,13 @@ NOTES = [
     "  every term first and fills up with any term, years inside the MATCH, 59 / 270 ms instead of",
     "  224 / 647 ms at 1M, with the same gold-set metrics; leaving common terms out was faster still",
     "  (57 / 159 ms) but kept only 61 % of the candidates, so it was not adopted.",
+    "- **The lexical leg since commit e3b623d** (retrieve/lexical.py): words no visible chunk holds are",
+    "  dropped, existence tests halve to the longest AND of the rarest words that finds something, the",
+    "  commonest word is let go one at a time below that, and an OR fills up only when it is cheap; only",
+    "  the rarer words of an AND are scored (FTS5's bm25 walks every posting of every word it scores).",
+    "  Word counts come from term_chunks (kept by ingest) and are cached per clearance until the",
+    "  holdings change. The column 'new questions, empty word-count cache' asks 30 other questions with",
+    "  that cache emptied before each, the price of words no question used before.",
 ]
 
 

@@ -189,3 +189,53 @@ def test_rows_qualify_by_every_term_and_are_scored_by_the_rarer_ones(tmp_path: P
     ]
     in_2022 = db.lexical_search(conn, every, Filters(years=(2022,)), 0, 10, scored_by='"接待"')
     assert sorted(c for c, _ in in_2022) == ["c2", "c3"]
+
+
+def _kept_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {t: n for t, n in conn.execute("SELECT term, chunks FROM term_chunks") if n}
+
+
+def _fts5_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """FTS5's own count of the chunks holding each token of the terms column (not the year tags)."""
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.cols USING fts5vocab(main, chunks_fts, 'col')")
+    return dict(conn.execute("SELECT term, doc FROM temp.cols WHERE col = 'terms'"))
+
+
+def test_term_counts_kept_by_ingest_are_fts5s_own_through_adds_and_deletes(tmp_path: Path) -> None:
+    conn = _store(tmp_path / "a.sqlite3")
+    other = [_chunk(7, "2023年GDP增长3.5%，“三公”经费0.8万元；查档_登记。", 2023), _chunk(8, "查档接待。", None)]
+    with transaction(conn):
+        db.insert_source(
+            conn,
+            source_id="s2",
+            path="/s2.pdf",
+            name="s2.pdf",
+            kind="report",
+            content_hash="h2",
+            title="s2",
+            year=None,
+            chunks=[Chunk(**{**vars(c), "source_id": "s2"}) for c in other],
+        )
+    assert _kept_counts(conn) == _fts5_counts(conn) and _kept_counts(conn)["查档"] == 6
+    with transaction(conn):
+        db.delete_source(conn, "s1")
+    assert _kept_counts(conn) == _fts5_counts(conn) and _kept_counts(conn)["查档"] == 2
+    # Counted exactly when FTS5 cuts the word in parts, or holds nothing of it.
+    assert db.document_frequencies(conn, ["3.5", "gdp", "查档", "_", '"'], 0) == {
+        "3.5": 1,
+        "gdp": 1,
+        "查档": 2,
+        "_": 0,
+        '"': 0,
+    }
+
+
+def test_an_index_without_term_counts_gets_them_from_fts5_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = _store(path)
+    with transaction(conn):
+        conn.execute("DELETE FROM term_chunks")
+        conn.execute("DELETE FROM meta WHERE key = 'term_chunks'")
+    conn.close()
+    upgraded = db.connect(path)
+    assert _kept_counts(upgraded) == _fts5_counts(upgraded) and _kept_counts(upgraded)["接待"] == 4

@@ -22,7 +22,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
-from assistant.text.years import RELATIVE_YEARS, compared_years, period_in, plain_digits, years_in
+from assistant.text.years import (
+    RELATIVE_YEARS,
+    compared_years,
+    period_in,
+    plain_digits,
+    years_in,
+    years_naming_a_document,
+)
 
 AnswerKind = Literal[
     "quantity", "date", "person", "place", "org", "list", "definition", "compare", "reason", "method", "yesno", "open"
@@ -166,6 +173,8 @@ def analyse(question: str, *, current_year: int) -> Question:
 def _read(text: str, current_year: int, label: str | None = None) -> Question:
     kind = answer_kind(text)
     years = tuple(y for y in years_in(text) if y not in compared_years(text)) or years_in(text)
+    # "2024年的政府工作报告里说2023年…" asks about 2023; 2024 only names where to look.
+    years = tuple(y for y in years if y not in years_naming_a_document(text)) or years
     named = bool(years)
     if not years:
         implied = sorted(

@@ -8,6 +8,8 @@ one `sqlite.transaction` opened by the caller (ingest, repair).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from assistant.codes import fonds_key
@@ -18,6 +20,7 @@ from assistant.index.sqlite import Connection, batched, marks, transaction
 from assistant.models import CatalogueRow, Chunk, Filters
 
 _EXACT_DF_LIMIT = 2000
+_FTS_TOKEN = re.compile(r"[^\W_]+")
 _CHUNK_COLUMNS = (
     "id, source_id, source_name, kind, ordinal, text, header, section, page, fonds, "
     "archival_code, code_key, year, access_level, context_years, published"
@@ -40,6 +43,10 @@ def source_state(conn: Connection, path: str) -> tuple[str, str, str] | None:
 
 def delete_source(conn: Connection, source_id: str) -> None:
     """Remove a source with its chunks, lexical rows and catalogue rows (call inside a transaction)."""
+    stored = conn.execute(
+        "SELECT terms FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source_id = ?)", (source_id,)
+    )
+    _count_terms(conn, _terms_held(text for (text,) in stored), -1)
     conn.execute(
         "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source_id = ?)",
         (source_id,),
@@ -70,16 +77,19 @@ def insert_source(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
         (source_id, path, name, kind, content_hash, title, year, issuer, len(chunks)),
     )
+    stored: list[str] = []
     for chunk in chunks:
         years = chunk.years
         cursor = conn.execute(
             f"INSERT INTO chunks({_CHUNK_COLUMNS}, fonds_key, years) VALUES ({', '.join('?' * 18)})",
             (*_chunk_values(chunk), fonds_key(chunk.fonds) if chunk.fonds else None, years_text(years)),
         )
+        stored.append(index_text(chunk.retrieval_text))
         conn.execute(
             "INSERT INTO chunks_fts(rowid, terms, year_tag) VALUES (?, ?, ?)",
-            (cursor.lastrowid, index_text(chunk.retrieval_text), year_tags(years)),
+            (cursor.lastrowid, stored[-1], year_tags(years)),
         )
+    _count_terms(conn, _terms_held(stored), +1)
     conn.executemany(
         "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, fonds_key, archival_code, "
         "code_key, title, year, date, retention, pages, classification, open_status, creator, "
@@ -110,6 +120,24 @@ def insert_source(
             )
             for r, chunk in zip(rows, chunks, strict=False)
         ],
+    )
+
+
+def _terms_held(stored: Iterable[str]) -> Counter[str]:
+    """How many of the stored FTS texts hold each token, tokens cut as FTS5's unicode61 cuts them
+    (letters and digits: '3.5' is 3 and 5)."""
+    held: Counter[str] = Counter()
+    for text in stored:
+        held.update(set(_FTS_TOKEN.findall(text)))
+    return held
+
+
+def _count_terms(conn: Connection, held: Counter[str], sign: int) -> None:
+    """Add (sign +1) or take away (-1) `held` in term_chunks. Words that reach 0 stay, at 0."""
+    conn.executemany(
+        "INSERT INTO term_chunks(term, chunks) VALUES (?, ?) "
+        "ON CONFLICT(term) DO UPDATE SET chunks = chunks + excluded.chunks",
+        [(term, sign * count) for term, count in held.items()],
     )
 
 
@@ -278,23 +306,26 @@ def document_frequencies(conn: Connection, words: Sequence[str], max_level: int)
 
     Counting restricted chunks too would let a rare word's weight reveal that a restricted
     record contains it, so rare words are counted among visible chunks. Common words (more than
-    `_EXACT_DF_LIMIT` chunks in all) take the index-wide count: exact counting is costly there
-    and a few restricted rows do not change their weight noticeably.
+    `_EXACT_DF_LIMIT` chunks in all) take the index-wide count that ingest keeps in term_chunks:
+    exact counting is costly there and a few restricted rows do not change their weight noticeably.
     """
     if not words:
         return {}
     marks = ", ".join("?" * len(words))
-    overall = dict(conn.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(words)))
+    overall = dict(conn.execute(f"SELECT term, chunks FROM term_chunks WHERE term IN ({marks})", list(words)))
     frequencies = {}
-    for word, df in overall.items():
-        if df > _EXACT_DF_LIMIT:
-            frequencies[word] = df
-            continue
-        frequencies[word] = conn.execute(
-            "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? AND c.access_level <= ?",
-            (f'"{word}"', max_level),
-        ).fetchone()[0]
+    for word in dict.fromkeys(words):
+        if overall.get(word, 0) > _EXACT_DF_LIMIT:
+            frequencies[word] = overall[word]
+        elif not _FTS_TOKEN.search(word):  # nothing FTS5 would index
+            frequencies[word] = 0
+        else:  # a rare word, or one FTS5 cuts in parts ('3.5'): counted exactly, among visible chunks
+            phrase = '"' + word.replace('"', '""') + '"'
+            frequencies[word] = conn.execute(
+                "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                "WHERE chunks_fts MATCH ? AND c.access_level <= ?",
+                (phrase, max_level),
+            ).fetchone()[0]
     return frequencies
 
 
@@ -305,7 +336,10 @@ def holdings_generation(conn: Connection) -> str:
 
 
 def count_visible_chunks(conn: Connection, max_level: int) -> int:
-    return conn.execute("SELECT count(*) FROM chunks WHERE access_level <= ?", (max_level,)).fetchone()[0]
+    # All chunks less those above the clearance: both counts are read off indexes, and few
+    # chunks are restricted.
+    sql = "SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunks WHERE access_level > ?)"
+    return conn.execute(sql, (max_level,)).fetchone()[0]
 
 
 def count_chunks(conn: Connection) -> int:

@@ -46,6 +46,12 @@ _YEAR_WORD = re.compile(rf"(?<![\d.])({_Y})(?=\s?(?:年|赛季|届|财年|学年
 _BARE_YEAR = re.compile(
     rf"(?<![\d.])({_Y})(?![\d.%％‰])(?!\s?(?:万|亿|元|人|卷|件|页|册|份|条|个|次|名|项|张|盒|米|吨))"
 )
+# "2024年的政府工作报告里说…", "2023年度总结中": a year naming the document looked into.
+_DOCUMENT_YEAR = re.compile(
+    rf"(?<!\d)({_Y})\s?年(?:度)?的?[\u4e00-\u9fff]{{0,12}}?(?:报告|总结|公报|纲要|要点|白皮书|年鉴)"
+    r"(?:里面?|中|上|内)?(?:说|讲|写|提到|提出|显示|称|的)?"
+    r"(?=里|中|上|内|说|讲|写|提到|提出|显示|称|的|，|,|\s)"
+)
 # Years that are a comparison's base or a period's start, not the year of the fact.
 _COMPARED = re.compile(
     rf"(?:比|较|相比|对比|同比|高于|低于|少于|多于)\s?({_Y})\s?年|与\s?({_Y})\s?年(?:度)?相比|({_Y})\s?年同期"
@@ -157,6 +163,17 @@ def remove_years(text: str) -> str:
     text = re.sub(_RANGE.pattern + r"\s?(?:年度|年)?", " ", _without_codes(text))
     text = _DECADE.sub(" ", text)
     return re.sub(rf"(?<![\d.])({_Y})\s?(?:年度|年)?", " ", text)
+
+
+def years_naming_a_document(text: str) -> tuple[int, ...]:
+    """Years a question uses to name the document it points into, not the facts it asks about.
+
+    >>> years_naming_a_document("2024年的政府工作报告里说2023年城镇新增就业多少人")
+    (2024,)
+    >>> years_naming_a_document("2024年工作报告中的主要预期目标"), years_naming_a_document("2024年预算是多少")
+    ((2024,), ())
+    """
+    return _plausible(int(y) for y in _DOCUMENT_YEAR.findall(_without_codes(text)))
 
 
 def compared_years(text: str) -> tuple[int, ...]:
