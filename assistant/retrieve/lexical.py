@@ -2,11 +2,11 @@
 
 Chunks holding every term of the question come first. When fewer than wanted do, the question's
 commonest term is let go and the rest must all be held, then the next commonest, down to the
-rarest term alone; an OR over every term fills what is left when that is cheap. At 1M chunks an
-OR over the common words of a question (部门, 经费, 材料) matched most of the index and BM25 had
-to score all of it (640 ms for one question); letting the commonest words go keeps every query
-as small as the question's rarest word (docs/benchmarks/scale.md).
-"""
+rarest term alone; an OR over every term fills what is left when that is cheap. The longest run
+of rarest terms some chunk holds together is found by halving, with existence tests. At 1M
+chunks an OR over the common words of a question (部门, 经费, 材料) matched most of the index and
+BM25 had to score all of it (640 ms for one question); now every query is about as small as the
+question's rarest word (docs/benchmarks/scale.md)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from assistant.index.sqlite import Connection
 from assistant.models import Filters
 from assistant.text.synonyms import alternatives
 
-# BM25 scores every row a MATCH finds before it sorts them, about 9 µs a row for an eight-word
-# AND at 1M chunks. Past this many rows only the newest are ranked, and an OR over all the
+# BM25 scores every row a MATCH finds before it sorts them (a few µs a row for an eight-word
+# AND). Past this many rows only the newest are ranked, and an OR over all the
 # question's words that would find more is not run: its words are all common, and the dense
 # leg ranks such a question better than BM25 over half the index could.
 RANKED_ROWS = 5000
