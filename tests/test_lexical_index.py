@@ -8,7 +8,7 @@ from pathlib import Path
 from helpers import sqlite_index
 
 from assistant import retrieve
-from assistant.index import db
+from assistant.index import db, fts
 from assistant.index.lexical import match_expression, terms
 from assistant.index.sqlite import transaction
 from assistant.index.term_counts import TermCounts
@@ -50,7 +50,7 @@ def _store(path: Path) -> sqlite3.Connection:
 def _search(conn: sqlite3.Connection, filters: Filters) -> list[str]:
     match = match_expression(terms("接待查档人次"))
     assert match
-    return [chunk_id for chunk_id, _ in db.lexical_search(conn, match, filters, max_level=0, limit=10)]
+    return [chunk_id for chunk_id, _ in fts.lexical_search(conn, match, filters, max_level=0, limit=10)]
 
 
 def test_named_years_keep_their_chunks_and_undated_guides(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_chunks_holding_every_term_come_first_and_any_term_fills_up(tmp_path: Pa
     frequencies = TermCounts().frequencies(conn, question, 0)
     best = retrieve.lexical_candidates(conn, question, frequencies, Filters(), 0, limit=1)
     every = match_expression(question, "AND")
-    assert every and [c for c, _ in best] == [c for c, _ in db.lexical_search(conn, every, Filters(), 0, 1)]
+    assert every and [c for c, _ in best] == [c for c, _ in fts.lexical_search(conn, every, Filters(), 0, 1)]
     ranked = _candidates(conn, "查档接待流程", limit=10)
     assert ranked[0] == "c3" and sorted(ranked) == ["c1", "c2", "c3", "c4"]
     assert retrieve.lexical_candidates(conn, [], {}, Filters(), 0, limit=10) == []
@@ -134,9 +134,9 @@ def test_only_the_newest_matching_rows_are_ranked_when_asked(tmp_path: Path) -> 
     conn = _store(tmp_path / "a.sqlite3")
     match = match_expression(terms("接待查档"), "AND")
     assert match
-    assert sorted(c for c, _ in db.lexical_search(conn, match, Filters(), 0, 10)) == ["c1", "c2", "c3", "c4"]
-    assert sorted(c for c, _ in db.lexical_search(conn, match, Filters(), 0, 10, ranked=2)) == ["c3", "c4"]
-    assert len(db.lexical_search(conn, match, Filters(), 0, 10, ranked=50)) == 4
+    assert sorted(c for c, _ in fts.lexical_search(conn, match, Filters(), 0, 10)) == ["c1", "c2", "c3", "c4"]
+    assert sorted(c for c, _ in fts.lexical_search(conn, match, Filters(), 0, 10, ranked=2)) == ["c3", "c4"]
+    assert len(fts.lexical_search(conn, match, Filters(), 0, 10, ranked=50)) == 4
 
 
 def test_word_counts_follow_the_holdings_of_another_connection(tmp_path: Path) -> None:
@@ -179,15 +179,15 @@ def test_rows_qualify_by_every_term_and_are_scored_by_the_rarer_ones(tmp_path: P
     conn = _store(tmp_path / "a.sqlite3")
     every = match_expression(terms("接待查档"), "AND")
     assert every
-    plain = db.lexical_search(conn, every, Filters(), 0, 10)
-    scored = db.lexical_search(conn, every, Filters(), 0, 10, scored_by='"接待"')
+    plain = fts.lexical_search(conn, every, Filters(), 0, 10)
+    scored = fts.lexical_search(conn, every, Filters(), 0, 10, scored_by='"接待"')
     assert sorted(c for c, _ in scored) == sorted(c for c, _ in plain) == ["c1", "c2", "c3", "c4"]
     # Scored by a word only the guide holds: only rows holding it and every word of the match.
-    assert [c for c, _ in db.lexical_search(conn, every, Filters(), 0, 10, scored_by='"流程"')] == ["c3"]
-    assert db.lexical_search(conn, match_expression(["流程"], "AND") or "", Filters(), 0, 10, scored_by='"接待"') == [
-        hit for hit in db.lexical_search(conn, '"流程"', Filters(), 0, 10, scored_by='"接待"')
+    assert [c for c, _ in fts.lexical_search(conn, every, Filters(), 0, 10, scored_by='"流程"')] == ["c3"]
+    assert fts.lexical_search(conn, match_expression(["流程"], "AND") or "", Filters(), 0, 10, scored_by='"接待"') == [
+        hit for hit in fts.lexical_search(conn, '"流程"', Filters(), 0, 10, scored_by='"接待"')
     ]
-    in_2022 = db.lexical_search(conn, every, Filters(years=(2022,)), 0, 10, scored_by='"接待"')
+    in_2022 = fts.lexical_search(conn, every, Filters(years=(2022,)), 0, 10, scored_by='"接待"')
     assert sorted(c for c, _ in in_2022) == ["c2", "c3"]
 
 
@@ -221,7 +221,7 @@ def test_term_counts_kept_by_ingest_are_fts5s_own_through_adds_and_deletes(tmp_p
         db.delete_source(conn, "s1")
     assert _kept_counts(conn) == _fts5_counts(conn) and _kept_counts(conn)["查档"] == 2
     # Counted exactly when FTS5 cuts the word in parts, or holds nothing of it.
-    assert db.document_frequencies(conn, ["3.5", "gdp", "查档", "_", '"'], 0) == {
+    assert fts.document_frequencies(conn, ["3.5", "gdp", "查档", "_", '"'], 0) == {
         "3.5": 1,
         "gdp": 1,
         "查档": 2,

@@ -1,4 +1,5 @@
-"""Sources and chunks in SQLite: storing them, reading them back, and the queries retrieval runs.
+"""Sources and chunks in SQLite: storing them, reading them back, and the dense leg's filter
+(the lexical leg's FTS5 queries are fts.py).
 
 SQLite is the source of truth (the tables: schema.py); Chroma only holds vectors keyed by chunk
 id, and everything a citation shows comes from here. Every query that returns chunks or counts
@@ -8,19 +9,16 @@ one `sqlite.transaction` opened by the caller (ingest, repair).
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from assistant.codes import fonds_key
+from assistant.index import fts
 from assistant.index.filters import filter_sql as filter_sql  # bench/ and tests reach it here
 from assistant.index.lexical import index_text, year_tag
 from assistant.index.schema import connect as connect  # bench/ and tests open databases here
 from assistant.index.sqlite import Connection, batched, marks, transaction
 from assistant.models import CatalogueRow, Chunk, Filters
 
-_EXACT_DF_LIMIT = 2000
-_FTS_TOKEN = re.compile(r"[^\W_]+")
 _CHUNK_COLUMNS = (
     "id, source_id, source_name, kind, ordinal, text, header, section, page, fonds, "
     "archival_code, code_key, year, access_level, context_years, published"
@@ -46,7 +44,7 @@ def delete_source(conn: Connection, source_id: str) -> None:
     stored = conn.execute(
         "SELECT terms FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source_id = ?)", (source_id,)
     )
-    _count_terms(conn, _terms_held(text for (text,) in stored), -1)
+    fts.count_terms(conn, fts.terms_held(text for (text,) in stored), -1)
     conn.execute(
         "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source_id = ?)",
         (source_id,),
@@ -89,7 +87,7 @@ def insert_source(
             "INSERT INTO chunks_fts(rowid, terms, year_tag) VALUES (?, ?, ?)",
             (cursor.lastrowid, stored[-1], year_tags(years)),
         )
-    _count_terms(conn, _terms_held(stored), +1)
+    fts.count_terms(conn, fts.terms_held(stored), +1)
     conn.executemany(
         "INSERT INTO catalogue(chunk_id, source_id, sheet, row_number, fonds, fonds_key, archival_code, "
         "code_key, title, year, date, retention, pages, classification, open_status, creator, "
@@ -120,24 +118,6 @@ def insert_source(
             )
             for r, chunk in zip(rows, chunks, strict=False)
         ],
-    )
-
-
-def _terms_held(stored: Iterable[str]) -> Counter[str]:
-    """How many of the stored FTS texts hold each token, tokens cut as FTS5's unicode61 cuts them
-    (letters and digits: '3.5' is 3 and 5)."""
-    held: Counter[str] = Counter()
-    for text in stored:
-        held.update(set(_FTS_TOKEN.findall(text)))
-    return held
-
-
-def _count_terms(conn: Connection, held: Counter[str], sign: int) -> None:
-    """Add (sign +1) or take away (-1) `held` in term_chunks. Words that reach 0 stay, at 0."""
-    conn.executemany(
-        "INSERT INTO term_chunks(term, chunks) VALUES (?, ?) "
-        "ON CONFLICT(term) DO UPDATE SET chunks = chunks + excluded.chunks",
-        [(term, sign * count) for term, count in held.items()],
     )
 
 
@@ -205,69 +185,6 @@ def chunks_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, Chunk]:
     return found
 
 
-def lexical_search(
-    conn: Connection,
-    match: str,
-    filters: Filters,
-    max_level: int,
-    limit: int,
-    ranked: int | None = None,
-    scored_by: str | None = None,
-) -> list[tuple[str, float]]:
-    """(chunk id, bm25) best first, among chunks the principal may see and the filters allow.
-
-    BM25 scores every row the MATCH finds before it can sort them; with `ranked`, when more rows
-    than that match, only the `ranked` most recently stored of them are scored. And it weighs
-    each term by first walking all of the term's postings: with `scored_by`, a MATCH over the
-    rarer of `match`'s terms, only those are weighed and the rest only decide which rows qualify.
-    """
-    where, params = filter_sql(filters, max_level)
-    match = _within_years(match, filters)
-    first = _first_ranked_rowid(conn, match, ranked) if ranked else 0
-    qualifies, args = "", [match, first]
-    if scored_by is not None:
-        # The + keeps the rowid test from FTS5, which would run the scoring MATCH once per rowid.
-        qualifies = "AND +chunks_fts.rowid IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid >= ?) "
-        args = [f"terms : ({scored_by})", first, match, first]
-    sql = (
-        # The year_tag column weighs nothing: it only narrows which rows are ranked.
-        "SELECT c.id, bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts "
-        "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH ? AND chunks_fts.rowid >= ? {qualifies}AND {where} ORDER BY score LIMIT ?"
-    )
-    return [(r[0], r[1]) for r in conn.execute(sql, [*args, *params, limit])]
-
-
-def any_lexical_match(conn: Connection, match: str, filters: Filters, max_level: int) -> bool:
-    """Whether some chunk the principal may see and the filters allow matches (nothing is scored)."""
-    where, params = filter_sql(filters, max_level)
-    match = _within_years(match, filters)
-    sql = (
-        "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH ? AND {where} LIMIT 1"
-    )
-    return conn.execute(sql, [match, *params]).fetchone() is not None
-
-
-def _within_years(match: str, filters: Filters) -> str:
-    """`match` narrowed to the filters' years (and undated chunks): filter_sql's rule inside the
-    MATCH, so FTS5 walks fewer rows."""
-    if not filters.years:
-        return match
-    tags = " OR ".join(f'"{year_tag(y)}"' for y in (*filters.years, None))
-    return f"terms : ({match}) AND year_tag : ({tags})"
-
-
-def _first_ranked_rowid(conn: Connection, match: str, ranked: int) -> int:
-    """The rowid from which the `ranked` newest rows matching start (FTS5 walks its posting
-    lists backwards by rowid without scoring them), or 0 when fewer match."""
-    row = conn.execute(
-        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-        (match, ranked - 1),
-    ).fetchone()
-    return row[0] if row else 0
-
-
 def issuers(conn: Connection, max_level: int) -> list[str]:
     """The bodies that wrote the documents the principal may see, one entry per document."""
     sql = (
@@ -275,20 +192,6 @@ def issuers(conn: Connection, max_level: int) -> list[str]:
         "(SELECT 1 FROM chunks c WHERE c.source_id = s.id AND c.access_level <= ?)"
     )
     return [row[0] for row in conn.execute(sql, (max_level,))]
-
-
-def years_with_material(conn: Connection, years: Sequence[int], max_level: int) -> set[int]:
-    """Those of `years` that some chunk the principal may see talks about."""
-    found: set[int] = set()
-    for year in years:
-        row = conn.execute(
-            "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? AND c.access_level <= ? LIMIT 1",
-            (f'year_tag : "{year_tag(year)}"', max_level),
-        ).fetchone()
-        if row:
-            found.add(year)
-    return found
 
 
 def visible_ids(conn: Connection, ids: Sequence[str], filters: Filters, max_level: int) -> set[str]:
@@ -299,34 +202,6 @@ def visible_ids(conn: Connection, ids: Sequence[str], filters: Filters, max_leve
         sql = f"SELECT c.id FROM chunks c WHERE c.id IN ({marks(len(batch))}) AND {where}"
         kept.update(row[0] for row in conn.execute(sql, [*batch, *params]))
     return kept
-
-
-def document_frequencies(conn: Connection, words: Sequence[str], max_level: int) -> dict[str, int]:
-    """How many chunks the principal may see contain each word.
-
-    Counting restricted chunks too would let a rare word's weight reveal that a restricted
-    record contains it, so rare words are counted among visible chunks. Common words (more than
-    `_EXACT_DF_LIMIT` chunks in all) take the index-wide count that ingest keeps in term_chunks:
-    exact counting is costly there and a few restricted rows do not change their weight noticeably.
-    """
-    if not words:
-        return {}
-    marks = ", ".join("?" * len(words))
-    overall = dict(conn.execute(f"SELECT term, chunks FROM term_chunks WHERE term IN ({marks})", list(words)))
-    frequencies = {}
-    for word in dict.fromkeys(words):
-        if overall.get(word, 0) > _EXACT_DF_LIMIT:
-            frequencies[word] = overall[word]
-        elif not _FTS_TOKEN.search(word):  # nothing FTS5 would index
-            frequencies[word] = 0
-        else:  # a rare word, or one FTS5 cuts in parts ('3.5'): counted exactly, among visible chunks
-            phrase = '"' + word.replace('"', '""') + '"'
-            frequencies[word] = conn.execute(
-                "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                "WHERE chunks_fts MATCH ? AND c.access_level <= ?",
-                (phrase, max_level),
-            ).fetchone()[0]
-    return frequencies
 
 
 def holdings_generation(conn: Connection) -> str:

@@ -2,8 +2,8 @@
 
 SQLite is the source of truth for sources, chunks, the lexical index, the catalogue and meta;
 Chroma only holds vectors keyed by chunk id (vectors.py). The tables' readers and writers are the
-other modules of `index/`: `db` (sources and chunks), `catalogue`, `figures`, `labels`, `library`,
-`conversations`, `audit_log`.
+other modules of `index/`: `db` (sources and chunks), `fts` (the lexical index's queries and
+word counts), `catalogue`, `figures`, `labels`, `library`, `conversations`, `audit_log`.
 """
 
 from __future__ import annotations

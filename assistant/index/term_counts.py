@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.index import db
+from assistant.index import db, fts
 from assistant.index.sqlite import Connection
 
 # Enough for the words of many thousands of questions; beyond it the cache starts again.
@@ -31,13 +31,13 @@ class TermCounts:
 
     def frequencies(self, conn: Connection, words: Sequence[str], max_level: int) -> dict[str, int]:
         """Each of `words` with the number of chunks holding it that `max_level` may see (0 when
-        none; `db.document_frequencies` says how restricted chunks are kept out of it)."""
+        none; `fts.document_frequencies` says how restricted chunks are kept out of it)."""
         generation = db.holdings_generation(conn)
         with self._lock:
             self._start_if_changed(generation)
             known = {w: self._words[(max_level, w)] for w in words if (max_level, w) in self._words}
         missing = [w for w in dict.fromkeys(words) if w not in known]
-        counted = db.document_frequencies(conn, missing, max_level) if missing else {}
+        counted = fts.document_frequencies(conn, missing, max_level) if missing else {}
         found = {w: counted.get(w, 0) for w in missing}
         with self._lock:
             if self._generation == generation:

@@ -10,7 +10,7 @@ question's rarest word (docs/benchmarks/scale.md)."""
 
 from __future__ import annotations
 
-from assistant.index import db
+from assistant.index import fts
 from assistant.index.lexical import match_expression
 from assistant.index.sqlite import Connection
 from assistant.models import Filters
@@ -53,7 +53,7 @@ def searchable_terms(question_terms: list[str], frequencies: dict[str, int]) -> 
     """The question's distinct terms that some visible chunk holds (or that have another
     spelling to search for), rarest first. A term no visible chunk holds would only empty
     every AND it is in; dropping it shows nothing about restricted chunks, which are not
-    counted (`db.document_frequencies`)."""
+    counted (`fts.document_frequencies`)."""
     distinct = dict.fromkeys(t for t in question_terms if t)
     kept = [t for t in distinct if frequencies.get(t, 0) > 0 or len(alternatives(t)) > 1]
     return sorted(kept, key=lambda t: frequencies.get(t, 0))
@@ -67,7 +67,7 @@ def _most_held_together(conn: Connection, wanted: list[str], filters: Filters, m
     while held < tried:
         middle = (held + tried + 1) // 2
         match = match_expression(wanted[:middle], "AND")
-        if match is not None and db.any_lexical_match(conn, match, filters, max_level):
+        if match is not None and fts.any_lexical_match(conn, match, filters, max_level):
             held = middle
         else:
             tried = middle - 1
@@ -96,7 +96,7 @@ def _new_hits(
     scored = _scored_terms(group, frequencies) if operator == "AND" else group
     scored_by = match_expression(scored, "AND") if len(scored) < len(group) else None
     seen = {chunk_id for chunk_id, _ in found}
-    hits = db.lexical_search(conn, match, filters, max_level, limit + len(found), ranked, scored_by)
+    hits = fts.lexical_search(conn, match, filters, max_level, limit + len(found), ranked, scored_by)
     return [hit for hit in hits if hit[0] not in seen][: limit - len(found)]
 
 

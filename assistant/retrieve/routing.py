@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from assistant.codes import code_key, codes_in
-from assistant.index import db
+from assistant.index import fts
 from assistant.index.catalogue import CatalogueQuery
 from assistant.index.sqlite import Connection
 from assistant.models import Filters
@@ -42,6 +42,6 @@ def year_filters(conn: Connection, years: tuple[int, ...], filters: Filters, max
     """The filters narrowed to the question's `years`, when it names some, the asker set no year
     range, and the holdings the principal may see have material for them; else None."""
     unfiltered = filters.year_from is None and filters.year_to is None
-    if years and unfiltered and db.years_with_material(conn, years, max_level):
+    if years and unfiltered and fts.years_with_material(conn, years, max_level):
         return replace(filters, years=years)
     return None
