@@ -42,17 +42,22 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
 def sqlite_index(path: Path, chunks: Sequence[Chunk]) -> sqlite3.Connection:
     """A real SQLite index holding `chunks` as one source, written as ingest writes them."""
     conn = db.connect(path)
+    add_source(conn, "s1", chunks)
+    return conn
+
+
+def add_source(conn: sqlite3.Connection, source_id: str, chunks: Sequence[Chunk]) -> None:
+    """Store `chunks` as the report `source_id` in one transaction, as ingest writes them."""
     with conn:
         conn.execute("BEGIN")
         db.insert_source(
             conn,
-            source_id="s1",
-            path="/s1.pdf",
-            name="s1.pdf",
+            source_id=source_id,
+            path=f"/{source_id}.pdf",
+            name=f"{source_id}.pdf",
             kind="report",
-            content_hash="h",
-            title="s1",
+            content_hash=f"h-{source_id}",
+            title=source_id,
             year=None,
             chunks=chunks,
         )
-    return conn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from helpers import sqlite_index
+from helpers import add_source, sqlite_index
 
 from assistant import retrieve
 from assistant.index import db, fts
@@ -146,18 +146,7 @@ def test_word_counts_follow_the_holdings_of_another_connection(tmp_path: Path) -
     assert counts.frequencies(reader, ["流程", "韩明"], 0) == {"流程": 1, "韩明": 0}
     assert counts.visible_total(reader, 0) == 4
     writer = db.connect(path)  # an ingest beside the running app
-    with transaction(writer):
-        db.insert_source(
-            writer,
-            source_id="s2",
-            path="/s2.pdf",
-            name="s2.pdf",
-            kind="report",
-            content_hash="h2",
-            title="s2",
-            year=None,
-            chunks=[_chunk(9, "韩明退休审批流程。", None)],
-        )
+    add_source(writer, "s2", [_chunk(9, "韩明退休审批流程。", None)])
     assert counts.frequencies(reader, ["流程", "韩明"], 0) == {"流程": 2, "韩明": 1}
     assert counts.visible_total(reader, 0) == 5
     with transaction(writer):  # relabelled above this clearance
@@ -204,18 +193,7 @@ def _fts5_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def test_term_counts_kept_by_ingest_are_fts5s_own_through_adds_and_deletes(tmp_path: Path) -> None:
     conn = _store(tmp_path / "a.sqlite3")
     other = [_chunk(7, "2023年GDP增长3.5%，“三公”经费0.8万元；查档_登记。", 2023), _chunk(8, "查档接待。", None)]
-    with transaction(conn):
-        db.insert_source(
-            conn,
-            source_id="s2",
-            path="/s2.pdf",
-            name="s2.pdf",
-            kind="report",
-            content_hash="h2",
-            title="s2",
-            year=None,
-            chunks=[Chunk(**{**vars(c), "source_id": "s2"}) for c in other],
-        )
+    add_source(conn, "s2", [Chunk(**{**vars(c), "source_id": "s2"}) for c in other])
     assert _kept_counts(conn) == _fts5_counts(conn) and _kept_counts(conn)["查档"] == 6
     with transaction(conn):
         db.delete_source(conn, "s1")

@@ -1,13 +1,12 @@
 """How many chunks a principal may see hold each word, remembered until the holdings change.
 
-Counting a word is costly at scale: FTS5's vocabulary table walks the word's whole posting list,
-about 35 ms for a word in 500,000 of 1M chunks (docs/benchmarks/scale.md), and every question
-needs the counts twice (the lexical leg's order of terms, the extractive answer's weights).
-The words that cost most, the common ones, are the ones every question repeats, so the counts are
-kept per clearance. Triggers on the chunks table (schema.py) bump the `holdings` generation in
-meta whenever a chunk is added, removed or relabelled, by this process or another (a CLI ingest
-beside the running UI); a question that reads another generation starts a fresh cache.
-"""
+Every question needs the counts twice or more (the lexical leg's order of terms, the extractive
+answer's weights, and again when a year-narrowed search is widened), and a rare word's count is an
+exact FTS5 query among visible chunks (`fts.document_frequencies`), as is the visible total per
+clearance. The words are the ones questions repeat, so the counts are kept per clearance. Triggers
+on the chunks table (schema.py) bump the `holdings` generation in meta whenever a chunk is added,
+removed or relabelled, by this process or another (a CLI ingest beside the running UI); a question
+that reads another generation starts a fresh cache."""
 
 from __future__ import annotations
 
@@ -37,8 +36,7 @@ class TermCounts:
             self._start_if_changed(generation)
             known = {w: self._words[(max_level, w)] for w in words if (max_level, w) in self._words}
         missing = [w for w in dict.fromkeys(words) if w not in known]
-        counted = fts.document_frequencies(conn, missing, max_level) if missing else {}
-        found = {w: counted.get(w, 0) for w in missing}
+        found = fts.document_frequencies(conn, missing, max_level)
         with self._lock:
             if self._generation == generation:
                 if len(self._words) + len(found) > _MAX_WORDS:
